@@ -1,0 +1,63 @@
+package dev.trpo.schemas;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Creates the topics of a run; idempotent: topics that exist are left as they are and reported. */
+public final class TopicProvisioner {
+    /** What happened to one topic. */
+    public record Outcome(String topic, int partitions, boolean created) {
+    }
+
+    private TopicProvisioner() {
+    }
+
+    /**
+     * Creates every topic of the run that does not exist yet.
+     *
+     * @param partitions partitions of the transitions, segments, episodes and dlq topics; the policy topics get one
+     * @param replicationFactor replicas of every topic (1 on a single broker)
+     */
+    public static List<Outcome> createAll(Admin admin, Topics topics, int partitions, short replicationFactor)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (partitions < 1 || partitions > 10_000) {
+            throw new IllegalArgumentException("partitions " + partitions + " is out of range: use 1 to 10000");
+        }
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replication factor " + replicationFactor + " is out of range: use 1 or more");
+        }
+        Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        List<Outcome> outcomes = new ArrayList<>();
+        List<NewTopic> toCreate = new ArrayList<>();
+        for (TopicSpec<?, ?> spec : topics.all()) {
+            int n = topics.isPartitioned(spec) ? partitions : 1;
+            if (existing.contains(spec.name())) {
+                int actual = admin.describeTopics(List.of(spec.name())).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(spec.name()).partitions().size();
+                outcomes.add(new Outcome(spec.name(), actual, false));
+            } else {
+                toCreate.add(new NewTopic(spec.name(), n, replicationFactor).configs(Map.copyOf(spec.configs())));
+                outcomes.add(new Outcome(spec.name(), n, true));
+            }
+        }
+        if (!toCreate.isEmpty()) {
+            try {
+                admin.createTopics(toCreate).all().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+        return outcomes;
+    }
+}
