@@ -1,0 +1,87 @@
+package dev.trpo.connectors.env;
+
+import dev.trpo.policy.ActionSpace;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * A reinforcement-learning environment with the Gymnasium semantics: reset to an initial state, then step
+ * with actions until the episode is terminated (a terminal state) or truncated (the time limit).
+ *
+ * <p>Implement it for your own simulator or robot and register it with {@link Environments#register}. The
+ * hot path allocates nothing: observations are written into caller-provided arrays and the step outcome into
+ * a caller-provided {@link StepResult}. An instance is not thread-safe; actors use one instance each.
+ *
+ * <p>Actions are {@code double}s: a discrete action is its index as a double ({@code 0.0 .. n-1}), a
+ * continuous action is {@code actionSpace().actionDim()} values, already clipped by the caller or not (the
+ * built-in continuous environments clip or not exactly as Gymnasium does).
+ *
+ * <p>The time limit is part of the environment: {@link #step} sets {@code truncated} on the step whose count
+ * since the last reset reaches {@link #maxEpisodeSteps()} (Gymnasium's {@code TimeLimit}).
+ */
+public interface Environment {
+
+    /** @return the registry id, e.g. {@code CartPole-v1} */
+    String id();
+
+    /** @return the number of values in an observation */
+    int observationSize();
+
+    /** @return the action space (Discrete(n) or Box(low, high)) */
+    ActionSpace actionSpace();
+
+    /** @return the time limit: the episode is truncated after this many steps since the reset */
+    int maxEpisodeSteps();
+
+    /** @return the number of values in the raw state (see {@link #state} and {@link #setState}) */
+    int stateSize();
+
+    /**
+     * Starts an episode from a state drawn from the initial-state distribution.
+     *
+     * @param rng    source of the initial state (Modified: advanced); keep one per actor for reproducible runs
+     * @param obsOut the first observation, length {@link #observationSize()} (Modified)
+     */
+    void reset(RandomGenerator rng, double[] obsOut);
+
+    /**
+     * Starts an episode from the initial-state distribution sampled with a fresh {@link SplittableRandom}
+     * seeded with {@code seed} (not NumPy's generator: the same seed gives a different state than Gymnasium's).
+     *
+     * @param seed   the seed
+     * @param obsOut the first observation (Modified)
+     */
+    default void reset(long seed, double[] obsOut) {
+        reset(new SplittableRandom(seed), obsOut);
+    }
+
+    /**
+     * Advances one step.
+     *
+     * @param actions an array holding the action (Not modified)
+     * @param offset  where the action starts in {@code actions} (lets a batch of actors share one array)
+     * @param out     the observation after the step, reward, terminated and truncated (Modified)
+     */
+    void step(double[] actions, int offset, StepResult out);
+
+    /** Advances one step with the action at the start of {@code action}; see {@link #step(double[], int, StepResult)}. */
+    default void step(double[] action, StepResult out) {
+        step(action, 0, out);
+    }
+
+    /**
+     * Copies the raw (unwrapped, double-precision) state, the quantity conformance traces compare.
+     *
+     * @param stateOut length {@link #stateSize()} (Modified)
+     */
+    void state(double[] stateOut);
+
+    /**
+     * Puts the environment in a raw state as if a reset had just produced it (the step counter of the time
+     * limit restarts at 0), and writes that state's observation.
+     *
+     * @param state  length {@link #stateSize()} (Not modified)
+     * @param obsOut the observation of that state (Modified)
+     */
+    void setState(double[] state, double[] obsOut);
+}
