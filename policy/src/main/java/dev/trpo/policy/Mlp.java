@@ -1,0 +1,490 @@
+package dev.trpo.policy;
+
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+/**
+ * A multilayer perceptron over one flat parameter vector: hidden layers apply {@link Activation}, the output layer is
+ * linear. Layout of the flat vector: concat(W1 row-major [out][in], b1, W2, b2, ..., Wk, bk) (PyTorch's
+ * {@code nn.Linear.weight} convention), starting at a caller-given offset so that a policy can append its log-std.
+ *
+ * <p>The batch kernels ({@link #forward}, {@link #backward}, {@link #jvp}) run over rows of a batch with every buffer
+ * preallocated in {@link Buffers}; nothing is allocated per sample. Immutable and thread-safe; buffers are not.
+ */
+public final class Mlp {
+    /** Below this output width the kernels use dot products over the input instead of row updates. */
+    private static final int NARROW_OUTPUT = 8;
+
+    private final int[] sizes;
+    private final Activation activation;
+    private final int[] weightOffset;
+    private final int[] biasOffset;
+    private final int parameterCount;
+
+    /**
+     * @param inputSize   input width, &gt;= 1
+     * @param hiddenSizes hidden layer widths, each &gt;= 1 (may be empty: a linear model); copied
+     * @param outputSize  output width, &gt;= 1
+     * @param activation  hidden-layer non-linearity
+     */
+    public Mlp(int inputSize, int[] hiddenSizes, int outputSize, Activation activation) {
+        if (inputSize < 1) {
+            throw new IllegalArgumentException("mlp input size must be >= 1, got " + inputSize);
+        }
+        if (outputSize < 1) {
+            throw new IllegalArgumentException("mlp output size must be >= 1, got " + outputSize);
+        }
+        if (activation == null) {
+            throw new IllegalArgumentException("mlp activation must be one of tanh, relu, identity, got null");
+        }
+        this.sizes = new int[hiddenSizes.length + 2];
+        sizes[0] = inputSize;
+        for (int i = 0; i < hiddenSizes.length; i++) {
+            if (hiddenSizes[i] < 1) {
+                throw new IllegalArgumentException("mlp hidden size [" + i + "] must be >= 1, got " + hiddenSizes[i]);
+            }
+            sizes[i + 1] = hiddenSizes[i];
+        }
+        sizes[sizes.length - 1] = outputSize;
+        this.activation = activation;
+        int layers = sizes.length - 1;
+        this.weightOffset = new int[layers];
+        this.biasOffset = new int[layers];
+        int off = 0;
+        for (int l = 0; l < layers; l++) {
+            weightOffset[l] = off;
+            off += sizes[l] * sizes[l + 1];
+            biasOffset[l] = off;
+            off += sizes[l + 1];
+        }
+        this.parameterCount = off;
+    }
+
+    /** Number of doubles in the flat parameter vector. */
+    public int parameterCount() {
+        return parameterCount;
+    }
+
+    /** Input width. */
+    public int inputSize() {
+        return sizes[0];
+    }
+
+    /** Output width. */
+    public int outputSize() {
+        return sizes[sizes.length - 1];
+    }
+
+    /** [in, h1, ..., out] (a copy). */
+    public int[] layerSizes() {
+        return sizes.clone();
+    }
+
+    /** The hidden widths (a copy). */
+    public int[] hiddenSizes() {
+        return Arrays.copyOfRange(sizes, 1, sizes.length - 1);
+    }
+
+    /** Hidden-layer non-linearity. */
+    public Activation activation() {
+        return activation;
+    }
+
+    /** Equal when the layer sizes and activation are equal (the shape, not any parameters). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Mlp m && Arrays.equals(sizes, m.sizes) && activation == m.activation;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(sizes) + activation.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Mlp" + Arrays.toString(sizes) + " " + activation.wireName();
+    }
+
+    /** Number of linear layers (hidden + output). */
+    int layerCount() {
+        return sizes.length - 1;
+    }
+
+    /**
+     * Orthogonal initialisation (as {@code torch.nn.init.orthogonal_}: Gram-Schmidt QR of a Gaussian matrix, signs
+     * fixed so R has a positive diagonal), zero biases.
+     *
+     * @param params     modified: receives the weights at {@code offset}
+     * @param offset     where this network's parameters start
+     * @param hiddenGain gain of hidden layers (sqrt(2) in sb3)
+     * @param outputGain gain of the output layer (0.01 for a policy head, 1 for a value head)
+     * @param rng        seeded source of the Gaussian matrices
+     */
+    public void initOrthogonal(double[] params, int offset, double hiddenGain, double outputGain, RandomGenerator rng) {
+        int layers = layerCount();
+        for (int l = 0; l < layers; l++) {
+            int rows = sizes[l + 1];
+            int cols = sizes[l];
+            double gain = l == layers - 1 ? outputGain : hiddenGain;
+            // Orthonormal columns of a tall (big x small) Gaussian matrix; transpose when the weight is wide.
+            int big = Math.max(rows, cols);
+            int small = Math.min(rows, cols);
+            double[] q = new double[big * small]; // column-major: column c at c*big
+            for (int i = 0; i < q.length; i++) {
+                q[i] = rng.nextGaussian();
+            }
+            for (int c = 0; c < small; c++) {
+                int co = c * big;
+                for (int pass = 0; pass < 2; pass++) { // re-orthogonalise once for numerical orthogonality
+                    for (int k = 0; k < c; k++) {
+                        int ko = k * big;
+                        double dot = 0;
+                        for (int i = 0; i < big; i++) {
+                            dot += q[ko + i] * q[co + i];
+                        }
+                        for (int i = 0; i < big; i++) {
+                            q[co + i] -= dot * q[ko + i];
+                        }
+                    }
+                }
+                double norm = 0;
+                for (int i = 0; i < big; i++) {
+                    norm += q[co + i] * q[co + i];
+                }
+                norm = Math.sqrt(norm);
+                for (int i = 0; i < big; i++) {
+                    q[co + i] /= norm;
+                }
+            }
+            int w = offset + weightOffset[l];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    // tall (rows >= cols): W[r][c] = q[r, c]; wide: W = Q^T, W[r][c] = q[c, r]
+                    double val = rows >= cols ? q[c * big + r] : q[r * big + c];
+                    params[w + r * cols + c] = gain * val;
+                }
+            }
+            Arrays.fill(params, offset + biasOffset[l], offset + biasOffset[l] + rows, 0.0);
+        }
+    }
+
+    /** Preallocated buffers for batches of up to {@code maxBatch} rows. */
+    public Buffers buffers(int maxBatch) {
+        return new Buffers(this, maxBatch);
+    }
+
+    /**
+     * Per-thread scratch of the batch kernels: activations, back-propagated errors and tangents per layer, and
+     * transposed weights. Holds the activations of the last {@link #forward} call.
+     */
+    public static final class Buffers {
+        final int maxBatch;
+        /** act[l] for l = 1..L: layer outputs (post-activation; the last is the linear output). act[0] unused. */
+        final double[][] act;
+        /** delta[l]: dLoss/d(pre-activation of layer l); delta[L] is the caller's output gradient. */
+        final double[][] delta;
+        /** tangent[l]: directional derivative of act[l] (JVP). */
+        final double[][] tangent;
+        /** wt[l]: W_l transposed, [in][out]. vt[l]: the direction's W_l transposed. */
+        final double[][] wt;
+        final double[][] vt;
+        /** gwt[l]: weight-gradient accumulator in [in][out] layout. */
+        final double[][] gwt;
+
+        Buffers(Mlp net, int maxBatch) {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
+            }
+            this.maxBatch = maxBatch;
+            int layers = net.layerCount();
+            act = new double[layers + 1][];
+            delta = new double[layers + 1][];
+            tangent = new double[layers + 1][];
+            wt = new double[layers][];
+            vt = new double[layers][];
+            gwt = new double[layers][];
+            for (int l = 1; l <= layers; l++) {
+                act[l] = new double[maxBatch * net.sizes[l]];
+                delta[l] = new double[maxBatch * net.sizes[l]];
+                tangent[l] = new double[maxBatch * net.sizes[l]];
+            }
+            for (int l = 0; l < layers; l++) {
+                wt[l] = new double[net.sizes[l] * net.sizes[l + 1]];
+                vt[l] = new double[net.sizes[l] * net.sizes[l + 1]];
+                gwt[l] = new double[net.sizes[l] * net.sizes[l + 1]];
+            }
+        }
+
+        /** The largest batch these buffers take. */
+        public int maxBatch() {
+            return maxBatch;
+        }
+    }
+
+    private void checkBatch(Buffers buf, int batch) {
+        if (batch > buf.maxBatch || batch < 0) {
+            throw new IllegalArgumentException("batch " + batch + " exceeds the buffers' maxBatch " + buf.maxBatch);
+        }
+    }
+
+    /** The network output of the last forward pass, [batch * outputSize] (live buffer). */
+    double[] output(Buffers buf) {
+        return buf.act[layerCount()];
+    }
+
+    /** The output-gradient buffer {@link #backward} reads, [batch * outputSize] (live buffer; caller fills). */
+    double[] outputGradient(Buffers buf) {
+        return buf.delta[layerCount()];
+    }
+
+    /** The output tangent of the last {@link #jvp}, [batch * outputSize] (live buffer). */
+    double[] outputTangent(Buffers buf) {
+        return buf.tangent[layerCount()];
+    }
+
+    private static void transpose(double[] src, int srcOff, int rows, int cols, double[] dst) {
+        for (int r = 0; r < rows; r++) {
+            int ro = srcOff + r * cols;
+            for (int c = 0; c < cols; c++) {
+                dst[c * rows + r] = src[ro + c];
+            }
+        }
+    }
+
+    /**
+     * Forward pass over {@code batch} rows of {@code input}; the output is left in the buffers
+     * ({@link #output}). Not modified: params, input. Modified: buf.
+     */
+    void forward(double[] params, int offset, double[] input, int batch, Buffers buf) {
+        checkBatch(buf, batch);
+        int layers = layerCount();
+        for (int l = 0; l < layers; l++) {
+            int nin = sizes[l];
+            int nout = sizes[l + 1];
+            double[] in = l == 0 ? input : buf.act[l];
+            double[] out = buf.act[l + 1];
+            int w = offset + weightOffset[l];
+            int b = offset + biasOffset[l];
+            if (nout < NARROW_OUTPUT) {
+                for (int s = 0; s < batch; s++) {
+                    int io = s * nin;
+                    int oo = s * nout;
+                    for (int j = 0; j < nout; j++) {
+                        int wo = w + j * nin;
+                        double acc = 0;
+                        for (int i = 0; i < nin; i++) {
+                            acc += params[wo + i] * in[io + i];
+                        }
+                        out[oo + j] = acc + params[b + j];
+                    }
+                }
+            } else {
+                double[] wt = buf.wt[l];
+                transpose(params, w, nout, nin, wt);
+                for (int s = 0; s < batch; s++) {
+                    int io = s * nin;
+                    int oo = s * nout;
+                    System.arraycopy(params, b, out, oo, nout);
+                    for (int i = 0; i < nin; i++) {
+                        double xi = in[io + i];
+                        int to = i * nout;
+                        for (int j = 0; j < nout; j++) {
+                            out[oo + j] += xi * wt[to + j];
+                        }
+                    }
+                }
+            }
+            if (l < layers - 1) {
+                activate(out, batch * nout);
+            }
+        }
+    }
+
+    private void activate(double[] x, int n) {
+        switch (activation) {
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Math.tanh(x[i]);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Math.max(0.0, x[i]);
+                }
+            }
+            case IDENTITY -> {
+            }
+        }
+    }
+
+    /** x[i] *= activation'(pre-activation), given the post-activation y. */
+    private void multiplyByDerivative(double[] x, double[] y, int n) {
+        switch (activation) {
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    double yi = y[i];
+                    x[i] *= 1.0 - yi * yi;
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = y[i] > 0 ? x[i] : 0.0;
+                }
+            }
+            case IDENTITY -> {
+            }
+        }
+    }
+
+    /**
+     * Back-propagates the output gradient the caller wrote into {@link #outputGradient} through the activations of
+     * the last {@link #forward} (same params, input and batch) and ADDS dLoss/dparams into
+     * {@code grad[gradOffset ..]}. Not modified: params, input. Modified: grad, buf.
+     */
+    void backward(double[] params, int offset, double[] input, int batch, Buffers buf, double[] grad,
+                  int gradOffset) {
+        checkBatch(buf, batch);
+        int layers = layerCount();
+        for (int l = layers - 1; l >= 0; l--) {
+            int nin = sizes[l];
+            int nout = sizes[l + 1];
+            double[] in = l == 0 ? input : buf.act[l];
+            double[] d = buf.delta[l + 1];
+            int gw = gradOffset + weightOffset[l];
+            int gb = gradOffset + biasOffset[l];
+            // bias gradient
+            for (int s = 0; s < batch; s++) {
+                int dof = s * nout;
+                for (int j = 0; j < nout; j++) {
+                    grad[gb + j] += d[dof + j];
+                }
+            }
+            // weight gradient: gW[j][i] += sum_s d[s][j] * in[s][i]
+            if (nout >= nin) {
+                double[] acc = buf.gwt[l];
+                Arrays.fill(acc, 0, nin * nout, 0.0);
+                for (int s = 0; s < batch; s++) {
+                    int io = s * nin;
+                    int dof = s * nout;
+                    for (int i = 0; i < nin; i++) {
+                        double xi = in[io + i];
+                        int ao = i * nout;
+                        for (int j = 0; j < nout; j++) {
+                            acc[ao + j] += xi * d[dof + j];
+                        }
+                    }
+                }
+                for (int j = 0; j < nout; j++) {
+                    int go = gw + j * nin;
+                    for (int i = 0; i < nin; i++) {
+                        grad[go + i] += acc[i * nout + j];
+                    }
+                }
+            } else {
+                for (int s = 0; s < batch; s++) {
+                    int io = s * nin;
+                    int dof = s * nout;
+                    for (int j = 0; j < nout; j++) {
+                        double dj = d[dof + j];
+                        int go = gw + j * nin;
+                        for (int i = 0; i < nin; i++) {
+                            grad[go + i] += dj * in[io + i];
+                        }
+                    }
+                }
+            }
+            if (l > 0) {
+                double[] prev = buf.delta[l];
+                int w = offset + weightOffset[l];
+                for (int s = 0; s < batch; s++) {
+                    int po = s * nin;
+                    int dof = s * nout;
+                    Arrays.fill(prev, po, po + nin, 0.0);
+                    for (int j = 0; j < nout; j++) {
+                        double dj = d[dof + j];
+                        int wo = w + j * nin;
+                        for (int i = 0; i < nin; i++) {
+                            prev[po + i] += dj * params[wo + i];
+                        }
+                    }
+                }
+                multiplyByDerivative(prev, buf.act[l], batch * nin);
+            }
+        }
+    }
+
+    /**
+     * Jacobian-vector product: the directional derivative of the output along {@code v} (a direction in parameter
+     * space at {@code vOffset}), using the activations of the last {@link #forward} at the same params and input.
+     * The result is left in {@link #outputTangent}. Not modified: params, input, v. Modified: buf.
+     */
+    void jvp(double[] params, int offset, double[] input, int batch, double[] v, int vOffset, Buffers buf) {
+        checkBatch(buf, batch);
+        int layers = layerCount();
+        for (int l = 0; l < layers; l++) {
+            int nin = sizes[l];
+            int nout = sizes[l + 1];
+            double[] in = l == 0 ? input : buf.act[l];
+            double[] tin = l == 0 ? null : buf.tangent[l];
+            double[] t = buf.tangent[l + 1];
+            int w = offset + weightOffset[l];
+            int vw = vOffset + weightOffset[l];
+            int vb = vOffset + biasOffset[l];
+            if (nout < NARROW_OUTPUT) {
+                for (int s = 0; s < batch; s++) {
+                    int io = s * nin;
+                    int oo = s * nout;
+                    for (int j = 0; j < nout; j++) {
+                        int wo = w + j * nin;
+                        int vo = vw + j * nin;
+                        double acc = 0;
+                        if (tin != null) {
+                            for (int i = 0; i < nin; i++) {
+                                acc += params[wo + i] * tin[io + i] + v[vo + i] * in[io + i];
+                            }
+                        } else {
+                            for (int i = 0; i < nin; i++) {
+                                acc += v[vo + i] * in[io + i];
+                            }
+                        }
+                        t[oo + j] = acc + v[vb + j];
+                    }
+                }
+            } else {
+                double[] vt = buf.vt[l];
+                transpose(v, vw, nout, nin, vt);
+                double[] wt = buf.wt[l];
+                if (tin != null) {
+                    transpose(params, w, nout, nin, wt);
+                }
+                for (int s = 0; s < batch; s++) {
+                    int io = s * nin;
+                    int oo = s * nout;
+                    System.arraycopy(v, vb, t, oo, nout);
+                    if (tin != null) {
+                        for (int i = 0; i < nin; i++) {
+                            double xi = in[io + i];
+                            double ti = tin[io + i];
+                            int to = i * nout;
+                            for (int j = 0; j < nout; j++) {
+                                t[oo + j] += ti * wt[to + j] + xi * vt[to + j];
+                            }
+                        }
+                    } else {
+                        for (int i = 0; i < nin; i++) {
+                            double xi = in[io + i];
+                            int to = i * nout;
+                            for (int j = 0; j < nout; j++) {
+                                t[oo + j] += xi * vt[to + j];
+                            }
+                        }
+                    }
+                }
+            }
+            if (l < layers - 1) {
+                multiplyByDerivative(t, buf.act[l + 1], batch * nout);
+            }
+        }
+    }
+}
