@@ -1,2 +1,2 @@
-/** Placeholder: filled by its issue. */
+/** The {@code trpo} command line: {@link dev.trpo.app.Main} and the subcommands it registers. */
 package dev.trpo.app;

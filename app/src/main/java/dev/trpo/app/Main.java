@@ -1,0 +1,96 @@
+package dev.trpo.app;
+
+import java.io.PrintWriter;
+
+import dev.trpo.app.cli.UsageException;
+import dev.trpo.app.kafka.BrokerCommand;
+import dev.trpo.app.kafka.TopicsCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+
+/** Entry point of {@code ./trpo}: registers the subcommands and turns every failure into one line and an exit code. */
+@Command(name = "trpo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "TRPO as a streaming learning pipeline on Apache Kafka.",
+        subcommands = {
+            HelpCommand.class,
+            BrokerCommand.class,
+            TopicsCommand.class,
+        })
+public final class Main implements Runnable {
+    /** Exit code of a user error (bad flag, bad file, bad config). */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code of a failure that is not the user's. */
+    public static final int EXIT_FAILURE = 1;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line: one-line errors, exit code 2 for user errors. */
+    public static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setExecutionExceptionHandler(Main::onException);
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            PrintWriter err = c.getErr();
+            err.println("trpo: " + ex.getMessage());
+            err.println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
+            return EXIT_USAGE;
+        });
+        return cmd;
+    }
+
+    private static int onException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        Throwable cause = ex;
+        if (cause instanceof UsageException || cause instanceof IllegalArgumentException) {
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + cause.getMessage());
+            return EXIT_USAGE;
+        }
+        err.println(cmd.getCommandSpec().qualifiedName() + ": failed: " + describe(cause));
+        if (System.getenv("TRPO_DEBUG") != null) {
+            ex.printStackTrace(err);
+        } else {
+            err.println("(set TRPO_DEBUG=1 to see the stack trace)");
+        }
+        return EXIT_FAILURE;
+    }
+
+    private static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        Throwable c = t;
+        int depth = 0;
+        while (c != null && depth++ < 4) {
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            sb.append(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
+            if (c.getCause() == c) {
+                break;
+            }
+            c = c.getCause();
+        }
+        return sb.toString();
+    }
+
+    /** Reads the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"trpo " + (v == null ? "dev" : v)};
+        }
+    }
+}

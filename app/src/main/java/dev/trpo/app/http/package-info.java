@@ -1,0 +1,2 @@
+/** The metrics and health HTTP endpoint every long-running process serves. */
+package dev.trpo.app.http;

@@ -1,0 +1,45 @@
+package dev.trpo.app.kafka;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.trpo.kafka.embedded.EmbeddedKafka;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code trpo broker}: a real single-node Kafka broker (KRaft) on loopback until interrupted. */
+@Command(name = "broker", mixinStandardHelpOptions = true,
+        description = "Run a single-node Kafka broker (KRaft, in-process, 127.0.0.1) until interrupted.")
+public final class BrokerCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1; 0 = any free port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder for the broker's data, kept across restarts (default: a temporary folder, deleted on exit).")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port " + port + " is out of range: use 0 (any free port) or 1-65535");
+        }
+        EmbeddedKafka broker;
+        try {
+            broker = EmbeddedKafka.start(dataDir, port);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot start the broker on port " + port
+                    + " (is the port in use? choose another with --port)", e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            broker.close();
+            stopped.countDown();
+        }, "trpo-broker-shutdown"));
+        System.out.println("bootstrap.servers=" + broker.bootstrapServers());
+        System.out.println("broker started in " + broker.startMillis() + " ms, data in " + broker.dataDir()
+                + "; Ctrl-C stops it");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

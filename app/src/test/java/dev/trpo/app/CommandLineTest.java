@@ -1,0 +1,77 @@
+package dev.trpo.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.api.Test;
+
+import picocli.CommandLine;
+
+class CommandLineTest {
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        CommandLine cmd = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int code = cmd.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsEverySubcommandOnOneLineEach() {
+        Result r = run("--help");
+        assertEquals(0, r.code());
+        for (String name : Main.commandLine().getSubcommands().keySet()) {
+            assertTrue(r.out().contains("  " + name + " "), name + " missing from:\n" + r.out());
+        }
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (var entry : Main.commandLine().getSubcommands().entrySet()) {
+            if (entry.getKey().equals("help")) {
+                continue;
+            }
+            Result r = run(entry.getKey(), "--help");
+            assertEquals(0, r.code(), entry.getKey());
+            assertTrue(r.out().startsWith("Usage: trpo " + entry.getKey()), r.out());
+        }
+    }
+
+    @Test
+    void anUnknownFlagIsNamedAndExitsTwoWithoutAStackTrace() {
+        Result r = run("broker", "--prot", "9092");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.err().contains("--prot"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void anOutOfRangeValueSaysWhatIsAcceptedAndExitsTwo() {
+        Result r = run("broker", "--port", "70000");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.err().contains("1-65535"), r.err());
+    }
+
+    @Test
+    void anInvalidRunIdIsRefusedBeforeContactingKafka() {
+        Result r = run("topics", "create", "--run-id", "bad id!", "--bootstrap-servers", "127.0.0.1:1");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.err().contains("run id"), r.err());
+    }
+
+    @Test
+    void aMissingClusterIsAUserError() {
+        Result r = run("topics", "create", "--run-id", "ok");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("--bootstrap-servers"), r.err());
+    }
+}
