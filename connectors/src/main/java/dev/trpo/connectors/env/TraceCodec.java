@@ -43,7 +43,10 @@ public final class TraceCodec {
                 }
                 try {
                     traces.add(parse(line, traces.size()));
-                } catch (IllegalArgumentException | JsonProcessingException e) {
+                } catch (JsonProcessingException e) {
+                    throw new IllegalArgumentException(file + " line " + lineNumber + ": not JSON: "
+                            + e.getOriginalMessage(), e);
+                } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(file + " line " + lineNumber + ": " + e.getMessage(), e);
                 }
             }
@@ -112,6 +115,57 @@ public final class TraceCodec {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON tree that was just built", e);
         }
+    }
+
+    /**
+     * Parses a command-line action list: steps separated by commas, the values of one continuous action by
+     * colons ({@code 1,0,1} or {@code 0.5,-2} or {@code 0.1:0.2,0.3:0.4}).
+     *
+     * @throws IllegalArgumentException naming the offending element when one is not a number or has the
+     *                                  wrong number of values
+     */
+    public static List<double[]> parseActions(String text, int actionDim) {
+        List<double[]> actions = new ArrayList<>();
+        String trimmed = text.strip();
+        if (trimmed.isEmpty()) {
+            return actions;
+        }
+        String[] steps = trimmed.split(",");
+        for (int t = 0; t < steps.length; t++) {
+            String[] parts = steps[t].strip().split(":");
+            if (parts.length != actionDim) {
+                throw new IllegalArgumentException("action " + t + " '" + steps[t].strip() + "' has " + parts.length
+                        + " values, the action space has " + actionDim);
+            }
+            double[] a = new double[actionDim];
+            for (int j = 0; j < actionDim; j++) {
+                try {
+                    a[j] = Double.parseDouble(parts[j].strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("action " + t + " '" + steps[t].strip() + "' is not a number");
+                }
+            }
+            actions.add(a);
+        }
+        return actions;
+    }
+
+    /**
+     * Parses a comma-separated list of numbers (an initial state on the command line).
+     *
+     * @throws IllegalArgumentException naming the element that is not a number
+     */
+    public static double[] parseNumbers(String text) {
+        String[] parts = text.strip().split(",");
+        double[] values = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                values[i] = Double.parseDouble(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + parts[i].strip() + "' is not a number");
+            }
+        }
+        return values;
     }
 
     private static JsonNode actionNode(double[] action, boolean discrete) {

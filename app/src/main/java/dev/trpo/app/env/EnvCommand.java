@@ -1,0 +1,22 @@
+package dev.trpo.app.env;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code trpo env}: the environments the actors can run. Without a subcommand it prints its usage. */
+@Command(name = "env", mixinStandardHelpOptions = true,
+        description = "List the environments and trace or check their trajectories.",
+        subcommands = {EnvListCommand.class, EnvTraceCommand.class})
+public final class EnvCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.trpo.app.env;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class EnvCommandTest {
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new EnvCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void listShowsEveryBuiltInWithItsTimeLimit() {
+        Run run = run("list");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("MountainCarContinuous-v0"), run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("CartPole-v1") && l.endsWith("500")), run.out());
+    }
+
+    @Test
+    void aTracePrintedWithoutCheckPassesWhenCheckedAndATamperedOneFails(@TempDir Path dir) throws IOException {
+        Run traced = run("trace", "--env", "Pendulum-v1", "--seed", "4", "--steps", "20");
+        assertEquals(0, traced.exitCode(), traced.err());
+        Path good = Files.writeString(dir.resolve("good.jsonl"), traced.out());
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), traced.out().replaceFirst("\"reward\":-", "\"reward\":-1"));
+
+        Run passed = run("trace", "--check", good.toString());
+        Run failed = run("trace", "--check", bad.toString());
+
+        assertEquals(0, passed.exitCode(), passed.out());
+        assertTrue(passed.out().startsWith("PASS env=Pendulum-v1 episode=0 steps=20/20"), passed.out());
+        assertEquals(1, failed.exitCode(), failed.out());
+        assertTrue(failed.out().startsWith("FAIL"), failed.out());
+    }
+
+    @Test
+    void badInputGivesOneErrorLineAndExitTwo(@TempDir Path dir) throws IOException {
+        Path notJson = Files.writeString(dir.resolve("x.jsonl"), "<xml/>\n");
+        for (String[] args : new String[][] {
+                {"trace", "--env", "Nope-v0"},
+                {"trace", "--env", "CartPole-v1", "--actions", "1,7"},
+                {"trace", "--check", dir.resolve("missing.jsonl").toString()},
+                {"trace", "--check", notJson.toString()},
+                {"trace"}}) {
+            Run run = run(args);
+            assertEquals(2, run.exitCode(), String.join(" ", args));
+            assertEquals(1, run.err().lines().count(), run.err());
+            assertTrue(run.err().startsWith("error: "), run.err());
+        }
+    }
+}
