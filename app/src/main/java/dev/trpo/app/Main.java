@@ -3,6 +3,9 @@ package dev.trpo.app;
 import java.io.PrintWriter;
 
 import dev.trpo.app.cli.UsageException;
+import dev.trpo.app.debug.DebugCommand;
+import dev.trpo.app.env.EnvCommand;
+import dev.trpo.app.eval.EvalCommand;
 import dev.trpo.app.kafka.BrokerCommand;
 import dev.trpo.app.kafka.TopicsCommand;
 import picocli.CommandLine;
@@ -16,6 +19,9 @@ import picocli.CommandLine.HelpCommand;
             HelpCommand.class,
             BrokerCommand.class,
             TopicsCommand.class,
+            EnvCommand.class,
+            EvalCommand.class,
+            DebugCommand.class,
         })
 public final class Main implements Runnable {
     /** Exit code of a user error (bad flag, bad file, bad config). */

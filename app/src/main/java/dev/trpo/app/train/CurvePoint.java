@@ -1,0 +1,28 @@
+package dev.trpo.app.train;
+
+/**
+ * One row of the learning curve, taken when a policy version is published.
+ *
+ * @param step              environment steps trained on so far
+ * @param wallSeconds       seconds since the run started
+ * @param policyVersion     the version just published
+ * @param episodes          episodes finished so far
+ * @param meanReturn10      mean training return of the last 10 episodes (NaN before the first)
+ * @param meanReturn100     mean training return of the last 100 episodes (NaN before the first)
+ * @param kl                KL reached by the update that produced this version
+ * @param entropy           policy entropy before that update
+ * @param explainedVariance of the critic before that update
+ */
+public record CurvePoint(long step, double wallSeconds, long policyVersion, long episodes, double meanReturn10,
+                         double meanReturn100, double kl, double entropy, double explainedVariance) {
+    static final String CSV_HEADER = "step,wall_seconds,policy_version,episodes,mean_return_10,mean_return_100,kl,entropy,explained_variance";
+
+    String csv() {
+        return step + "," + fmt(wallSeconds) + "," + policyVersion + "," + episodes + "," + fmt(meanReturn10) + ","
+                + fmt(meanReturn100) + "," + fmt(kl) + "," + fmt(entropy) + "," + fmt(explainedVariance);
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "" : String.format(java.util.Locale.ROOT, "%.6g", v);
+    }
+}

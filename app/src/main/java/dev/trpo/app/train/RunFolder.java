@@ -1,0 +1,95 @@
+package dev.trpo.app.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/** Writes a run's results: {@code curve.csv}, {@code curve.png}, {@code policy.avro}, {@code summary.json}. */
+public final class RunFolder {
+    private final Path dir;
+
+    public RunFolder(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the run folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path curveCsv() {
+        return dir.resolve("curve.csv");
+    }
+
+    public Path curvePng() {
+        return dir.resolve("curve.png");
+    }
+
+    public Path policy() {
+        return dir.resolve("policy.avro");
+    }
+
+    public Path summary() {
+        return dir.resolve("summary.json");
+    }
+
+    /** Writes the curve as CSV and as a PNG plot (training return against steps, with the threshold). */
+    public void writeCurve(String envId, List<CurvePoint> curve, double threshold) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add(CurvePoint.CSV_HEADER);
+        curve.forEach(p -> lines.add(p.csv()));
+        Files.write(curveCsv(), lines);
+
+        XYChart chart = new XYChartBuilder().width(900).height(500).title("trpo " + envId)
+                .xAxisTitle("environment steps").yAxisTitle("training return").build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        chart.getStyler().setMarkerSize(0);
+        List<Double> x = new ArrayList<>();
+        List<Double> y100 = new ArrayList<>();
+        List<Double> y10 = new ArrayList<>();
+        for (CurvePoint p : curve) {
+            if (!Double.isNaN(p.meanReturn100())) {
+                x.add((double) p.step());
+                y100.add(p.meanReturn100());
+                y10.add(p.meanReturn10());
+            }
+        }
+        if (x.isEmpty()) {
+            x.add(0.0);
+            y100.add(0.0);
+            y10.add(0.0);
+        }
+        chart.addSeries("mean of last 10 episodes", x, y10).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("mean of last 100 episodes", x, y100).setMarker(SeriesMarkers.NONE);
+        if (!Double.isNaN(threshold)) {
+            XYSeries t = chart.addSeries("threshold " + threshold, List.of(x.get(0), x.get(x.size() - 1)), List.of(threshold, threshold));
+            t.setMarker(SeriesMarkers.NONE);
+        }
+        BitmapEncoder.saveBitmap(chart, curvePng().toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    public void writePolicy(byte[] snapshot) throws IOException {
+        Files.write(policy(), snapshot);
+    }
+
+    public void writeSummary(Map<String, Object> summary) throws IOException {
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summary().toFile(), summary);
+    }
+}
