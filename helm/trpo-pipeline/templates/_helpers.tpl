@@ -53,7 +53,7 @@ app.kubernetes.io/part-of: trpo-pipeline
 
 {{/* commonAnnotations as a block, or nothing. Usage: include "trpo-pipeline.annotations" . */}}
 {{- define "trpo-pipeline.annotations" -}}
-{{- with .Values.commonAnnotations }}
+{{- with .Values.commonAnnotations -}}
 annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
@@ -127,14 +127,14 @@ ssl.endpoint.identification.algorithm={{ ternary "https" "" .Values.kafka.tls.en
 
 {{/* The credentials as environment variables (nothing when no SASL or when a whole properties Secret is used). */}}
 {{- define "trpo-pipeline.kafkaEnv" -}}
-{{- if and (include "trpo-pipeline.saslEnabled" .) (not .Values.kafka.existingConfigSecret) }}
-{{- if .Values.kafka.sasl.jaasConfigKey }}
+{{- if and (include "trpo-pipeline.saslEnabled" .) (not .Values.kafka.existingConfigSecret) -}}
+{{- if .Values.kafka.sasl.jaasConfigKey -}}
 - name: KAFKA_SASL_JAAS_CONFIG
   valueFrom:
     secretKeyRef:
       name: {{ .Values.kafka.sasl.existingSecret }}
       key: {{ .Values.kafka.sasl.jaasConfigKey }}
-{{- else }}
+{{- else -}}
 - name: KAFKA_SASL_USERNAME
 {{- if .Values.kafka.sasl.username }}
   value: {{ .Values.kafka.sasl.username | quote }}
@@ -205,14 +205,6 @@ Usage: include "trpo-pipeline.kafkaVolumes" (dict "ctx" . "clientConfigName" NAM
 
 {{/* Probes on the metrics port. */}}
 {{- define "trpo-pipeline.probes" -}}
-{{- if .Values.startupProbe.enabled }}
-startupProbe:
-  httpGet:
-    path: /health/live
-    port: metrics
-  periodSeconds: {{ .Values.startupProbe.periodSeconds }}
-  failureThreshold: {{ .Values.startupProbe.failureThreshold }}
-{{- end }}
 livenessProbe:
   httpGet:
     path: /health/live
@@ -223,14 +215,22 @@ readinessProbe:
     path: /health/ready
     port: metrics
   {{- toYaml .Values.readinessProbe | nindent 2 }}
+{{- if .Values.startupProbe.enabled }}
+startupProbe:
+  httpGet:
+    path: /health/live
+    port: metrics
+  periodSeconds: {{ .Values.startupProbe.periodSeconds }}
+  failureThreshold: {{ .Values.startupProbe.failureThreshold }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod-level settings shared by every workload. */}}
 {{- define "trpo-pipeline.podCommon" -}}
+automountServiceAccountToken: false
 {{- with .Values.serviceAccountName }}
 serviceAccountName: {{ . }}
 {{- end }}
-automountServiceAccountToken: false
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
@@ -271,6 +271,9 @@ All value validation, in one place. Every problem is listed in one failure so a 
 {{- end -}}
 {{- if not (and (ge (int $v.topics.partitions) 1) (eq (float64 $v.topics.partitions) (float64 (int $v.topics.partitions)))) -}}
 {{- $errors = append $errors (printf "topics.partitions must be an integer >= 1, got %v" $v.topics.partitions) -}}
+{{- end -}}
+{{- if lt (int $v.topics.replicationFactor) 1 -}}
+{{- $errors = append $errors (printf "topics.replicationFactor must be >= 1, got %v" $v.topics.replicationFactor) -}}
 {{- end -}}
 {{- if lt (int $v.connectors.replicaCount) 0 -}}
 {{- $errors = append $errors (printf "connectors.replicaCount must be >= 0, got %v" $v.connectors.replicaCount) -}}
