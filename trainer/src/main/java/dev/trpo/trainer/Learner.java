@@ -1,0 +1,152 @@
+package dev.trpo.trainer;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import dev.trpo.policy.ActionSpace;
+import dev.trpo.policy.ActorCritic;
+import dev.trpo.policy.Batch;
+import dev.trpo.policy.TrpoUpdater;
+import dev.trpo.policy.UpdateStats;
+import dev.trpo.schemas.Segment;
+import dev.trpo.schemas.SegmentStep;
+
+/**
+ * One training step from version v to v+1, top to bottom: segments to a batch, the trust-region policy step and
+ * the critic fit on observations normalised with version v's normaliser (the one the actors used), then the
+ * normaliser update with the batch's raw observations (for version v+1). Deterministic: the only randomness (Fisher
+ * sub-sampling, critic minibatch order) comes from a generator seeded with (run seed, version), so a trainer
+ * restarted from version v's snapshot repeats the step exactly. Not thread-safe.
+ */
+final class Learner {
+    /** The golden-ratio increment of SplitMix64: spreads consecutive versions over the seed space. */
+    private static final long VERSION_MIX = 0x9E3779B97F4A7C15L;
+
+    private final TrpoUpdater updater;
+
+    Learner(Hyperparameters hp) {
+        this.updater = new TrpoUpdater(hp.trpoConfig(), hp.criticConfig());
+    }
+
+    /** What one step did. */
+    record Outcome(TrainingState next, UpdateStats stats, int samples, long episodes) {
+    }
+
+    /** The generator of the update from {@code version}: the same (seed, version) always gives the same stream. */
+    static SplittableRandom updateRandom(long seed, long version) {
+        return new SplittableRandom(seed ^ (version * VERSION_MIX));
+    }
+
+    /**
+     * Trains {@code state}'s policy on {@code segments} (already in canonical order) and returns version + 1.
+     * {@code state}'s policy and optimiser are modified in place and handed to the returned state.
+     *
+     * @param staleDropped samples dropped while collecting this batch, added to the counters
+     * @param hyperParameters the map the new snapshot carries
+     */
+    Outcome step(TrainingState state, List<Segment> segments, long staleDropped,
+                 java.util.Map<String, String> hyperParameters) {
+        ActorCritic ac = state.policy();
+        Batch batch = toBatch(segments, ac.obsDim(), ac.actionSpace());
+
+        UpdateStats stats = updater.update(ac, batch, state.criticOptimiser(), updateRandom(state.seed(), state.version()));
+        if (ac.normalizer().enabled()) {
+            ac.normalizer().update(batch.rawObs(), batch.size());
+        }
+
+        long episodes = countEpisodeEnds(segments);
+        TrainingState next = new TrainingState(state.version() + 1, state.version(), state.envId(), ac,
+                state.criticOptimiser(), state.seed(), hyperParameters,
+                state.counters().plus(batch.size(), episodes, !stats.accepted(), staleDropped));
+        return new Outcome(next, stats, batch.size(), episodes);
+    }
+
+    /** Flattens segments, in the given order, into the updater's batch of raw observations. */
+    static Batch toBatch(List<Segment> segments, int obsDim, ActionSpace space) {
+        int n = 0;
+        for (Segment s : segments) {
+            n += s.getSteps().size();
+        }
+        int actionDim = space.actionDim();
+        double[] obs = new double[n * obsDim];
+        double[] actions = new double[n * actionDim];
+        double[] logp = new double[n];
+        double[] adv = new double[n];
+        double[] targets = new double[n];
+        int i = 0;
+        for (Segment s : segments) {
+            for (SegmentStep st : s.getSteps()) {
+                List<Double> o = st.getObservation();
+                for (int j = 0; j < obsDim; j++) {
+                    obs[i * obsDim + j] = o.get(j);
+                }
+                if (space instanceof ActionSpace.Discrete) {
+                    actions[i] = st.getDiscreteAction();
+                } else {
+                    List<Double> a = st.getContinuousAction();
+                    for (int j = 0; j < actionDim; j++) {
+                        actions[i * actionDim + j] = a.get(j);
+                    }
+                }
+                logp[i] = st.getBehaviourLogProb();
+                adv[i] = st.getAdvantage();
+                targets[i] = st.getValueTarget();
+                i++;
+            }
+        }
+        return new Batch(n, obs, actions, logp, adv, targets);
+    }
+
+    private static long countEpisodeEnds(List<Segment> segments) {
+        long n = 0;
+        for (Segment s : segments) {
+            for (SegmentStep st : s.getSteps()) {
+                if (st.getTerminated() || st.getTruncated()) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Why a segment cannot be trained on in this environment, or null when it can: observation and action sizes,
+     * finite numbers, a non-empty step list.
+     */
+    static String invalidReason(Segment s, int obsDim, ActionSpace space) {
+        if (s.getSteps().isEmpty()) {
+            return "empty-segment";
+        }
+        for (SegmentStep st : s.getSteps()) {
+            if (st.getObservation().size() != obsDim) {
+                return "observation-size";
+            }
+            for (Double v : st.getObservation()) {
+                if (!Double.isFinite(v)) {
+                    return "non-finite";
+                }
+            }
+            if (space instanceof ActionSpace.Discrete d) {
+                Integer a = st.getDiscreteAction();
+                if (a == null || a < 0 || a >= d.n()) {
+                    return "action";
+                }
+            } else {
+                List<Double> a = st.getContinuousAction();
+                if (a == null || a.size() != space.actionDim()) {
+                    return "action";
+                }
+                for (Double v : a) {
+                    if (!Double.isFinite(v)) {
+                        return "non-finite";
+                    }
+                }
+            }
+            if (!Double.isFinite(st.getBehaviourLogProb()) || !Double.isFinite(st.getAdvantage())
+                    || !Double.isFinite(st.getValueTarget())) {
+                return "non-finite";
+            }
+        }
+        return null;
+    }
+}

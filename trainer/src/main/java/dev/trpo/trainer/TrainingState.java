@@ -1,0 +1,33 @@
+package dev.trpo.trainer;
+
+import java.util.Map;
+
+import dev.trpo.policy.ActorCritic;
+import dev.trpo.policy.AdamState;
+
+/**
+ * Everything a trainer carries from one version to the next; exactly what a {@code PolicySnapshot} holds, so a
+ * trainer restarted from the snapshot of version v continues bit for bit as if it had never stopped.
+ *
+ * @param version         the policy version {@code policy} is
+ * @param parentVersion   the version it was trained from, or -1 for version 0
+ * @param envId           the environment
+ * @param policy          actor, critic and observation normaliser (mutable; owned by the trainer thread)
+ * @param criticOptimiser the critic's Adam moments (mutable; owned by the trainer thread)
+ * @param seed            the run's seed
+ * @param hyperParameters every hyper-parameter, dotted keys
+ * @param counters        cumulative training counters
+ */
+record TrainingState(long version, long parentVersion, String envId, ActorCritic policy, AdamState criticOptimiser,
+                     long seed, Map<String, String> hyperParameters, Counters counters) {
+
+    /** Cumulative counts, as in the snapshot's {@code TrainingCounters}. */
+    record Counters(long totalSteps, long totalEpisodes, long updates, long rejectedUpdates, long staleSamplesDropped) {
+        static final Counters ZERO = new Counters(0, 0, 0, 0, 0);
+
+        Counters plus(long steps, long episodes, boolean rejected, long stale) {
+            return new Counters(totalSteps + steps, totalEpisodes + episodes, updates + 1,
+                    rejectedUpdates + (rejected ? 1 : 0), staleSamplesDropped + stale);
+        }
+    }
+}
