@@ -1,0 +1,87 @@
+package dev.trpo.connectors.runtime;
+
+import dev.trpo.connectors.env.Environments;
+import dev.trpo.schemas.Topics;
+import java.util.Objects;
+
+/**
+ * What one connector process runs. Immutable; validated on construction, errors name the key and its range.
+ *
+ * @param runId           the run whose topics are read and written ({@code trpo.<run-id>.*})
+ * @param envId           the registered environment every actor runs
+ * @param actors          environment instances stepped in lockstep, 1..4096
+ * @param seed            seeds every actor's initial states and action sampling
+ * @param stepsPerVersion steps each actor takes under one policy version in sync mode, >= 1
+ * @param mode            sync (on-policy, waits) or async (never waits)
+ * @param actorIdPrefix   actor ids are {@code <prefix>-<index>}; give each connector replica its own prefix
+ * @param maxSteps        stop after this many steps per actor (0 = run until closed)
+ */
+public record ConnectorConfig(String runId, String envId, int actors, long seed, int stepsPerVersion,
+                              ConnectorMode mode, String actorIdPrefix, long maxSteps) {
+
+    /** Default of {@code --actors}. */
+    public static final int DEFAULT_ACTORS = 8;
+    /** Default of {@code --steps-per-version}. */
+    public static final int DEFAULT_STEPS_PER_VERSION = 256;
+    /** Default of {@code --actor-id-prefix}. */
+    public static final String DEFAULT_ACTOR_ID_PREFIX = "actor";
+    /** Largest {@code --actors}. */
+    public static final int MAX_ACTORS = 4096;
+
+    public ConnectorConfig {
+        if (runId == null || !Topics.RUN_ID.matcher(runId).matches()) {
+            throw new IllegalArgumentException("run-id '" + runId + "' is invalid: use 1 to 100 letters, digits, '-' or '_'");
+        }
+        if (envId == null || !Environments.contains(envId)) {
+            throw new IllegalArgumentException("env '" + envId + "' is unknown; known: " + String.join(", ", Environments.ids()));
+        }
+        if (actors < 1 || actors > MAX_ACTORS) {
+            throw new IllegalArgumentException("actors must be in [1, " + MAX_ACTORS + "], got " + actors);
+        }
+        if (stepsPerVersion < 1) {
+            throw new IllegalArgumentException("steps-per-version must be >= 1, got " + stepsPerVersion);
+        }
+        Objects.requireNonNull(mode, "mode");
+        if (actorIdPrefix == null || actorIdPrefix.isBlank()) {
+            throw new IllegalArgumentException("actor-id-prefix must not be blank");
+        }
+        if (maxSteps < 0) {
+            throw new IllegalArgumentException("max-steps must be >= 0 (0 = unlimited), got " + maxSteps);
+        }
+    }
+
+    /** A sync-mode configuration with the defaults for everything but run and environment. */
+    public static ConnectorConfig of(String runId, String envId) {
+        return new ConnectorConfig(runId, envId, DEFAULT_ACTORS, 0L, DEFAULT_STEPS_PER_VERSION, ConnectorMode.SYNC,
+                DEFAULT_ACTOR_ID_PREFIX, 0L);
+    }
+
+    public ConnectorConfig withActors(int n) {
+        return new ConnectorConfig(runId, envId, n, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps);
+    }
+
+    public ConnectorConfig withSeed(long s) {
+        return new ConnectorConfig(runId, envId, actors, s, stepsPerVersion, mode, actorIdPrefix, maxSteps);
+    }
+
+    public ConnectorConfig withStepsPerVersion(int n) {
+        return new ConnectorConfig(runId, envId, actors, seed, n, mode, actorIdPrefix, maxSteps);
+    }
+
+    public ConnectorConfig withMode(ConnectorMode m) {
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, m, actorIdPrefix, maxSteps);
+    }
+
+    public ConnectorConfig withActorIdPrefix(String p) {
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, p, maxSteps);
+    }
+
+    public ConnectorConfig withMaxSteps(long n) {
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, n);
+    }
+
+    /** @return the id of actor {@code index}, the record key of its transitions */
+    public String actorId(int index) {
+        return actorIdPrefix + "-" + index;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.trpo.connectors.runtime;
+
+/**
+ * Names of the connector's Micrometer meters (dotted; Prometheus shows {@code trpo_connector_transitions_total}
+ * and so on). Every meter is tagged {@code run} and {@code env}.
+ */
+public final class ConnectorMetrics {
+
+    /** Counter: transitions handed to the producer and acknowledged by the broker. */
+    public static final String TRANSITIONS = "trpo.connector.transitions";
+    /** Counter: episodes finished (terminated or truncated). */
+    public static final String EPISODES = "trpo.connector.episodes";
+    /** Distribution summary: the return of each finished episode. */
+    public static final String EPISODE_RETURN = "trpo.connector.episode.return";
+    /** Distribution summary: versions between the newest one received and the one acted with, per step batch. */
+    public static final String POLICY_LAG = "trpo.connector.policy.lag";
+    /** Gauge: the policy version the actors act with (-1 before the first). */
+    public static final String POLICY_VERSION = "trpo.connector.policy.version";
+    /** Counter: policy records that could not be used, tagged {@code reason} (decode, mismatch). */
+    public static final String POLICY_REJECTED = "trpo.connector.policy.rejected";
+    /** Timer: time actors spent waiting for a policy version (sync mode, and for version 0). */
+    public static final String POLICY_WAIT = "trpo.connector.policy.wait";
+    /** Counter: transitions the producer failed to deliver. */
+    public static final String SEND_ERRORS = "trpo.connector.send.errors";
+
+    private ConnectorMetrics() {
+    }
+}

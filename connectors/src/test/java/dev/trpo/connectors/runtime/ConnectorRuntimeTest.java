@@ -1,0 +1,200 @@
+package dev.trpo.connectors.runtime;
+
+import static dev.trpo.connectors.runtime.RuntimeFixtures.await;
+import static dev.trpo.connectors.runtime.RuntimeFixtures.createTopics;
+import static dev.trpo.connectors.runtime.RuntimeFixtures.policyFor;
+import static dev.trpo.connectors.runtime.RuntimeFixtures.publishPolicy;
+import static dev.trpo.connectors.runtime.RuntimeFixtures.readTransitions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.trpo.kafka.embedded.EmbeddedKafkaExtension;
+import dev.trpo.policy.ActorCritic;
+import dev.trpo.schemas.Topics;
+import dev.trpo.schemas.Transition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The connector against a real broker. */
+class ConnectorRuntimeTest {
+
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+    /** V(obs) recomputed here must equal the recorded one: same network, same doubles, same order. */
+    static final double VALUE_TOLERANCE = 1e-12;
+
+    static Map<String, Object> kafkaProps() {
+        return Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+    }
+
+    @Test
+    void publishesActorsTimesStepsWellFormedTransitionsForAGivenPolicy() throws Exception {
+        Topics topics = Topics.forRun("well-formed");
+        createTopics(KAFKA.bootstrapServers(), topics, 3);
+        ActorCritic policy = policyFor("CartPole-v1", new int[] {16, 16}, 0.0, 1L);
+        publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", policy, 0);
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), "CartPole-v1").withActors(4).withSeed(7)
+                .withStepsPerVersion(60).withMaxSteps(60);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), registry)) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(60, TimeUnit.SECONDS));
+            assertNull(runtime.failure());
+        }
+        List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 240);
+
+        assertEquals(240, records.size());
+        assertEquals(240.0, registry.get(ConnectorMetrics.TRANSITIONS).counter().count());
+        Map<String, List<Transition>> byActor = records.stream().collect(Collectors.groupingBy(Transition::getActorId));
+        assertEquals(4, byActor.size());
+        var ws = policy.workspace(1);
+        double[] v = new double[1];
+        for (List<Transition> steps : byActor.values()) {
+            steps.sort(Comparator.comparingLong(Transition::getTimestampMs)); // per-key order is kept anyway
+            assertEquals(60, steps.size());
+            long episode = 0;
+            int stepIndex = 0;
+            for (int t = 0; t < steps.size(); t++) {
+                Transition s = steps.get(t);
+                assertEquals("well-formed", s.getRunId());
+                assertEquals("CartPole-v1", s.getEnvId());
+                assertEquals(episode, s.getEpisode());
+                assertEquals(stepIndex, s.getStep());
+                assertEquals(4, s.getObservation().size());
+                assertNull(s.getContinuousAction());
+                assertTrue(s.getDiscreteAction() == 0 || s.getDiscreteAction() == 1);
+                assertEquals(1.0, s.getReward());
+                assertTrue(s.getBehaviourLogProb() < 0 && s.getBehaviourLogProb() > Math.log(1e-6));
+                assertEquals(0L, s.getPolicyVersion());
+                double[] obs = s.getObservation().stream().mapToDouble(Double::doubleValue).toArray();
+                policy.values(obs, 1, v, ws);
+                assertEquals(v[0], s.getValue(), VALUE_TOLERANCE);
+                boolean last = t == steps.size() - 1;
+                assertEquals(last, s.getLastOfVersion());
+                assertEquals(last || s.getTruncated(), s.getBootstrapValue() != null);
+                if (s.getTerminated() || s.getTruncated()) {
+                    episode++;
+                    stepIndex = 0;
+                } else {
+                    stepIndex++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void picksUpANewlyPublishedVersionAndClosesTheOldOneWithABootstrap() throws Exception {
+        Topics topics = Topics.forRun("new-version");
+        createTopics(KAFKA.bootstrapServers(), topics, 2);
+        publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", policyFor("CartPole-v1", new int[] {8}, 0, 1L), 0);
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), "CartPole-v1").withActors(2)
+                .withMode(ConnectorMode.ASYNC);
+        long sent;
+
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
+            runtime.start();
+            assertTrue(await(() -> runtime.stepsTaken() > 100), "steps under version 0");
+            publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", policyFor("CartPole-v1", new int[] {8}, 0, 2L), 1);
+            assertTrue(await(() -> runtime.actingVersion() == 1), "switched to version 1");
+            assertTrue(await(() -> runtime.stepsTaken() > 1000));
+            runtime.close();
+            sent = runtime.stepsTaken();
+        }
+        List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, sent);
+
+        assertEquals(sent, records.size(), "close flushed every step taken");
+        for (String actor : List.of("actor-0", "actor-1")) {
+            List<Transition> steps = records.stream().filter(r -> r.getActorId().equals(actor)).toList();
+            int firstOfV1 = -1;
+            for (int t = 0; t < steps.size(); t++) {
+                if (steps.get(t).getPolicyVersion() == 1) {
+                    firstOfV1 = t;
+                    break;
+                }
+            }
+            assertTrue(firstOfV1 > 0, actor + " acted with version 1");
+            Transition lastOfV0 = steps.get(firstOfV1 - 1);
+            assertEquals(0L, lastOfV0.getPolicyVersion());
+            assertTrue(lastOfV0.getLastOfVersion());
+            assertNotNull(lastOfV0.getBootstrapValue());
+            assertTrue(steps.subList(firstOfV1, steps.size()).stream().allMatch(s -> s.getPolicyVersion() == 1));
+        }
+    }
+
+    @Test
+    void inSyncModeNoActorExceedsStepsPerVersionUnderOneVersion() throws Exception {
+        Topics topics = Topics.forRun("sync-mode");
+        createTopics(KAFKA.bootstrapServers(), topics, 4);
+        int actors = 3;
+        int stepsPerVersion = 25;
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), "CartPole-v1").withActors(actors)
+                .withStepsPerVersion(stepsPerVersion);
+
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
+            runtime.start();
+            for (long version = 0; version < 3; version++) {
+                publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1",
+                        policyFor("CartPole-v1", new int[] {8}, 0, version), version);
+                long target = (version + 1) * actors * stepsPerVersion;
+                assertTrue(await(() -> runtime.stepsTaken() >= target), "version " + version + " steps");
+                // the actors now wait: give them time to (wrongly) step on, then check they did not
+                long waitUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+                while (System.nanoTime() < waitUntil) {
+                    assertEquals(target, runtime.stepsTaken(), "steps while waiting for version " + (version + 1));
+                    Thread.sleep(10);
+                }
+            }
+        }
+        List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 3L * actors * stepsPerVersion);
+
+        Map<String, Long> perActorAndVersion = new HashMap<>();
+        for (Transition t : records) {
+            perActorAndVersion.merge(t.getActorId() + "@" + t.getPolicyVersion(), 1L, Long::sum);
+        }
+        assertEquals(3 * actors, perActorAndVersion.size(), perActorAndVersion.toString());
+        perActorAndVersion.forEach((k, n) -> assertEquals(stepsPerVersion, n, k));
+        assertEquals(3 * actors, records.stream().filter(Transition::getLastOfVersion).count());
+    }
+
+    @Test
+    void aContinuousActionIsRecordedUnclippedWhileTheEnvironmentGetsItClipped() throws Exception {
+        Topics topics = Topics.forRun("continuous");
+        createTopics(KAFKA.bootstrapServers(), topics, 1);
+        // log-std 1 makes |a| > 1 common, so clipping matters
+        publishPolicy(KAFKA.bootstrapServers(), topics, "MountainCarContinuous-v0",
+                policyFor("MountainCarContinuous-v0", new int[] {8}, 1.0, 3L), 0);
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), "MountainCarContinuous-v0").withActors(2)
+                .withStepsPerVersion(100).withMaxSteps(100);
+
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(60, TimeUnit.SECONDS));
+        }
+        List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 200);
+
+        assertEquals(200, records.size());
+        long outside = 0;
+        for (Transition t : records) {
+            assertNull(t.getDiscreteAction());
+            double a = t.getContinuousAction().get(0);
+            outside += Math.abs(a) > 1 ? 1 : 0;
+            if (!t.getTerminated()) {
+                // MountainCarContinuous charges 0.1 a^2 on the action it receives: the clipped one
+                double clipped = Math.max(-1, Math.min(1, a));
+                assertEquals(-0.1 * clipped * clipped, t.getReward(), 1e-12);
+            }
+        }
+        assertTrue(outside > 20, "unclipped samples recorded: " + outside);
+    }
+}
