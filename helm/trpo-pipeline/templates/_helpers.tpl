@@ -125,6 +125,14 @@ ssl.endpoint.identification.algorithm={{ ternary "https" "" .Values.kafka.tls.en
 {{- end }}
 {{- end -}}
 
+{{/* A settings entry only when the value is set: empty leaves the flag to the application's default. Usage: include "trpo-pipeline.optionalSetting" (list KEY VALUE) */}}
+{{- define "trpo-pipeline.optionalSetting" -}}
+{{- $value := index . 1 -}}
+{{- if ne (toString $value) "" -}}
+{{ index . 0 }}: {{ ternary (printf "%d" (int64 $value)) (toString $value) (kindIs "float64" $value | and (eq (float64 $value) (float64 (int64 $value)))) | quote }}
+{{- end -}}
+{{- end -}}
+
 {{/* The credentials as environment variables (nothing when no SASL or when a whole properties Secret is used). */}}
 {{- define "trpo-pipeline.kafkaEnv" -}}
 {{- if and (include "trpo-pipeline.saslEnabled" .) (not .Values.kafka.existingConfigSecret) -}}
@@ -281,26 +289,26 @@ All value validation, in one place. Every problem is listed in one failure so a 
 {{- if lt (int $v.connectors.actorsPerPod) 1 -}}
 {{- $errors = append $errors (printf "connectors.actorsPerPod must be >= 1, got %v" $v.connectors.actorsPerPod) -}}
 {{- end -}}
-{{- if lt (int $v.connectors.stepsPerVersion) 1 -}}
+{{- if and (ne (toString $v.connectors.stepsPerVersion) "") (lt (int $v.connectors.stepsPerVersion) 1) -}}
 {{- $errors = append $errors (printf "connectors.stepsPerVersion must be >= 1, got %v" $v.connectors.stepsPerVersion) -}}
 {{- end -}}
 {{- if lt (int $v.streams.replicaCount) 0 -}}
 {{- $errors = append $errors (printf "streams.replicaCount must be >= 0, got %v" $v.streams.replicaCount) -}}
 {{- end -}}
-{{- if not (and (gt (float64 $v.streams.gamma) 0.0) (le (float64 $v.streams.gamma) 1.0)) -}}
+{{- if and (ne (toString $v.streams.gamma) "") (not (and (gt (float64 $v.streams.gamma) 0.0) (le (float64 $v.streams.gamma) 1.0))) -}}
 {{- $errors = append $errors (printf "streams.gamma must be in (0, 1], got %v" $v.streams.gamma) -}}
 {{- end -}}
-{{- if not (and (ge (float64 $v.streams.lambda) 0.0) (le (float64 $v.streams.lambda) 1.0)) -}}
+{{- if and (ne (toString $v.streams.lambda) "") (not (and (ge (float64 $v.streams.lambda) 0.0) (le (float64 $v.streams.lambda) 1.0))) -}}
 {{- $errors = append $errors (printf "streams.lambda must be in [0, 1], got %v" $v.streams.lambda) -}}
 {{- end -}}
-{{- if lt (int $v.streams.segmentLength) 1 -}}
+{{- if and (ne (toString $v.streams.segmentLength) "") (lt (int $v.streams.segmentLength) 1) -}}
 {{- $errors = append $errors (printf "streams.segmentLength must be >= 1, got %v" $v.streams.segmentLength) -}}
 {{- end -}}
 {{- if not (has (int $v.trainer.replicaCount) (list 0 1)) -}}
 {{- $errors = append $errors (printf "trainer.replicaCount must be 1 (or 0 to pause training): a run has exactly one trainer, a second one would be fenced; got %v" $v.trainer.replicaCount) -}}
 {{- end -}}
-{{- if lt (int $v.trainer.batchSteps) 1 -}}
-{{- $errors = append $errors (printf "trainer.batchSteps must be >= 1, got %v" $v.trainer.batchSteps) -}}
+{{- if and (ne (toString $v.trainer.batchSteps) "") (lt (int $v.trainer.batchSteps) 2) -}}
+{{- $errors = append $errors (printf "trainer.batchSteps must be >= 2, got %v" $v.trainer.batchSteps) -}}
 {{- end -}}
 {{- if not (and (ge (int $v.metrics.port) 1) (le (int $v.metrics.port) 65535)) -}}
 {{- $errors = append $errors (printf "metrics.port must be in 1..65535 (the probes use it), got %v" $v.metrics.port) -}}

@@ -65,7 +65,7 @@ class MonitoringTest {
             }
         });
         String all = String.join("\n", expressions);
-        for (String metric : List.of("trpo_trainer_policy_version", "trpo_trainer_update_kl", "trpo_episode_return",
+        for (String metric : List.of("trpo_trainer_policy_version", "trpo_trainer_update_kl", "trpo_connector_episode_return",
                 "rate(trpo_connector_transitions_total", "trpo_streams_dlq_records_total",
                 "trpo_trainer_stale_samples_dropped_total", "kafka_consumer_fetch_manager_records_lag_max")) {
             assertTrue(all.contains(metric), "no panel on " + metric);

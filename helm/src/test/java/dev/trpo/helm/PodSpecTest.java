@@ -128,6 +128,27 @@ class PodSpecTest {
     }
 
     @Test
+    void unsetTuningValuesLeaveTheFlagsToTheApplicationsDefaultsAndPresets() {
+        Map<String, String> settings = RenderedChart.renderDefaults()
+                .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
+
+        for (String key : List.of("TRPO_STEPS_PER_VERSION", "TRPO_GAMMA", "TRPO_LAMBDA", "TRPO_SEGMENT_LENGTH",
+                "TRPO_BATCH_STEPS")) {
+            assertFalse(settings.containsKey(key), key);
+        }
+        assertEquals("8", settings.get("TRPO_ACTORS"));
+    }
+
+    @Test
+    void theTrainerRecordsTheGaeParametersTheStreamProcessorsUse() {
+        RenderedChart chart = RenderedChart.render(Map.of("streams.gamma", 0.98, "streams.lambda", 0.9));
+
+        String properties = chart.get(ConfigMap.class, "demo-trpo-pipeline-trainer-config").getData().get("trainer.properties");
+        assertTrue(properties.lines().anyMatch("trpo.trainer.gamma=0.98"::equals), properties);
+        assertTrue(properties.lines().anyMatch("trpo.trainer.gae-lambda=0.9"::equals), properties);
+    }
+
+    @Test
     void trainerHyperParametersAreAPropertiesFileMountedAtTheConfigPath() {
         RenderedChart chart = RenderedChart.render(Map.of("trainer.config.trpo\\.trainer\\.max-kl", 0.02));
 
