@@ -1,0 +1,73 @@
+package dev.trpo.streams;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+
+/**
+ * The stream processors of one run as a service: {@code trpo streams} runs it alone, {@code trpo train} in-process
+ * with the other components. Start it, ask {@link #isRunning()} for readiness, close it.
+ */
+public final class StreamsService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
+
+    private final StreamsSettings settings;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+
+    /**
+     * Prepares (does not start) the application.
+     *
+     * @param settings   the run's settings
+     * @param kafkaProps client properties, at least {@code bootstrap.servers}; passed through untouched
+     * @param registry   where the application's meters and Kafka Streams' own metrics go
+     */
+    public StreamsService(StreamsSettings settings, Map<String, ?> kafkaProps, MeterRegistry registry) {
+        this.settings = settings;
+        StreamsMeters meters = new StreamsMeters(registry, settings.runId(), settings.envId());
+        this.streams = new KafkaStreams(StreamsTopology.build(settings, meters), settings.toProperties(kafkaProps, meters));
+        this.streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed run={}; shutting down the streams client", settings.runId(), e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        this.streams.setStateListener((now, before) -> LOG.info("streams state run={} from={} to={}", settings.runId(), before, now));
+        this.streamsMetrics = new KafkaStreamsMetrics(streams, meters.tags());
+        this.streamsMetrics.bindTo(registry);
+    }
+
+    /** Starts processing (returns at once; the application joins its group in the background). */
+    public void start() {
+        LOG.info("streams starting run={} env={} application={} segment-length={} gamma={} lambda={} idle-timeout={}",
+                settings.runId(), settings.envId(), settings.applicationId(), settings.segmentLength(), settings.gamma(),
+                settings.lambda(), settings.idleTimeout());
+        streams.start();
+    }
+
+    /** True while the application is running or rebalancing (not created, failed or stopped). */
+    public boolean isRunning() {
+        return streams.state().isRunningOrRebalancing();
+    }
+
+    /** The Kafka Streams state, for health reporting. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Stops processing, committing what was processed, within {@code timeout}. */
+    public void close(Duration timeout) {
+        streams.close(timeout);
+        streamsMetrics.close();
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+}
