@@ -1,0 +1,188 @@
+package dev.trpo.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.trpo.kafka.embedded.EmbeddedKafkaExtension;
+import dev.trpo.policy.ActorCritic;
+import dev.trpo.schemas.PolicySnapshot;
+import dev.trpo.schemas.Segment;
+import dev.trpo.schemas.Snapshots;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * The trainer on a real broker, fed a fixed, recorded stream of segments: 6 versions x 4 actors x 64 one-step
+ * episodes of the {@link Bandit}, played uniformly at random, on 3 partitions.
+ */
+class TrainerExactlyOnceTest {
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+    private static final int VERSIONS = 6;
+    private static final int ACTORS = 4;
+    private static final int STEPS_PER_ACTOR = 64;
+    private static final int PARTITIONS = 3;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private static TrainerSettings settings(String runId) {
+        Hyperparameters hp = Hyperparameters.defaults().with(Map.of(
+                Hyperparameters.BATCH_STEPS, Integer.toString(ACTORS * STEPS_PER_ACTOR),
+                Hyperparameters.NORMALIZE_OBSERVATIONS, "true",
+                Hyperparameters.CRITIC_MINIBATCH_SIZE, "64"));
+        return new TrainerSettings(runId, Bandit.SPEC, hp, 7, VERSIONS, Duration.ofMillis(50));
+    }
+
+    /** The recorded stream of versions [from, to) for a run; the same numbers whatever the run id. */
+    private static List<Segment> recorded(String runId, int from, int to) {
+        List<Segment> out = new ArrayList<>();
+        for (int v = from; v < to; v++) {
+            out.addAll(Bandit.play(runId, v, null, ACTORS, STEPS_PER_ACTOR, 16, (long) v * STEPS_PER_ACTOR,
+                    new SplittableRandom(1000 + v)));
+        }
+        return out;
+    }
+
+    private static TrainerService.Faults killAt(TrainerService.Stage stage, long version, AtomicBoolean fired) {
+        return (s, v) -> {
+            if (s == stage && v == version) {
+                fired.set(true);
+                throw new TrainerService.Kill();
+            }
+        };
+    }
+
+    @Test
+    void killedAndRestartedTrainerReachesBitIdenticalParameters() throws Exception {
+        KafkaFixture kafka = new KafkaFixture(KAFKA.bootstrapServers());
+        kafka.createTopics("steady", PARTITIONS);
+        kafka.createTopics("killed", PARTITIONS);
+        kafka.produce("steady", recorded("steady", 0, VERSIONS), PARTITIONS, new TreeMap<>());
+        Map<Integer, List<Long>> layout = kafka.produce("killed", recorded("killed", 0, VERSIONS), PARTITIONS,
+                new TreeMap<>());
+
+        PolicySnapshot reference = runToCompletion(kafka, "steady");
+
+        List<TrainerService.Faults> kills = new ArrayList<>();
+        List<AtomicBoolean> fired = new ArrayList<>();
+        long[][] plan = {{1, 0}, {0, 2}, {1, 2}, {1, 5}}; // {stage, version}: BATCH_COLLECTED = 0, BEFORE_COMMIT = 1
+        for (long[] k : plan) {
+            AtomicBoolean f = new AtomicBoolean();
+            fired.add(f);
+            kills.add(killAt(TrainerService.Stage.values()[(int) k[0]], k[1], f));
+        }
+        for (int i = 0; i < kills.size(); i++) {
+            TrainerService trainer = new TrainerService(settings("killed"), kafka.clientProps(), new SimpleMeterRegistry(),
+                    kills.get(i));
+            trainer.start();
+            TrainerService.Status status = trainer.awaitTermination(WAIT);
+            trainer.close();
+
+            assertTrue(fired.get(i).get(), "kill " + i + " struck (status " + status + ")");
+            assertOffsetsMatchNewestPolicy(kafka, "killed", layout);
+        }
+        PolicySnapshot resumed = runToCompletion(kafka, "killed");
+
+        assertOffsetsMatchNewestPolicy(kafka, "killed", layout);
+        assertEquals(versions(0, VERSIONS), versionsOf(kafka.history("killed")),
+                "every version committed exactly once despite the kills");
+        ActorCritic a = Snapshots.toActorCritic(reference);
+        ActorCritic b = Snapshots.toActorCritic(resumed);
+        assertArrayEquals(a.actorParameters(), b.actorParameters());
+        assertArrayEquals(a.criticParameters(), b.criticParameters());
+        assertArrayEquals(a.normalizer().mean(), b.normalizer().mean());
+        assertArrayEquals(a.normalizer().var(), b.normalizer().var());
+        assertEquals(comparable(reference), comparable(resumed), "optimiser state, counters, hyper-parameters too");
+        assertEquals((long) VERSIONS * ACTORS * STEPS_PER_ACTOR, resumed.getCounters().getTotalSteps());
+    }
+
+    @Test
+    void secondTrainerFencesTheFirstAndOnlyOnePublishes() throws Exception {
+        KafkaFixture kafka = new KafkaFixture(KAFKA.bootstrapServers());
+        String run = "contested";
+        kafka.createTopics(run, PARTITIONS);
+        kafka.produce(run, recorded(run, 0, 2), PARTITIONS, new TreeMap<>());
+        TrainerSettings unlimited = settings(run).withMaxVersions(0);
+
+        try (TrainerService first = new TrainerService(unlimited, kafka.clientProps(), new SimpleMeterRegistry());
+             TrainerService second = new TrainerService(unlimited, kafka.clientProps(), new SimpleMeterRegistry())) {
+            first.start();
+            assertTrue(first.awaitVersion(2, WAIT), "the first trainer publishes versions 1 and 2");
+            second.start();
+            assertTrue(second.awaitVersion(2, WAIT), "the second trainer restores version 2");
+
+            kafka.produce(run, recorded(run, 2, 3), PARTITIONS, new TreeMap<>());
+
+            assertTrue(second.awaitVersion(3, WAIT), "the second trainer publishes version 3");
+            assertEquals(TrainerService.Status.FENCED, first.awaitTermination(WAIT));
+            assertEquals(TrainerService.Status.RUNNING, second.status());
+        }
+        assertEquals(versions(0, 3), versionsOf(kafka.history(run)), "no version was published twice");
+    }
+
+    private static PolicySnapshot runToCompletion(KafkaFixture kafka, String run) throws InterruptedException {
+        try (TrainerService trainer = new TrainerService(settings(run), kafka.clientProps(), new SimpleMeterRegistry())) {
+            trainer.start();
+            assertEquals(TrainerService.Status.COMPLETED, trainer.awaitTermination(WAIT), () -> "run " + run
+                    + " stopped at version " + trainer.version() + ": " + trainer.failure());
+            return trainer.latestSnapshot();
+        }
+    }
+
+    /**
+     * The committed offsets are exactly the samples of the versions before the newest committed policy: each
+     * partition's offset is the number of its records labelled with an older version (records are in version order).
+     * Commit markers reach the offsets and history partitions independently, so the two views are compared until
+     * they agree or a deadline passes.
+     */
+    private static void assertOffsetsMatchNewestPolicy(KafkaFixture kafka, String run, Map<Integer, List<Long>> layout)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            List<PolicySnapshot> history = kafka.history(run);
+            long newest = history.isEmpty() ? -1 : history.get(history.size() - 1).getVersion();
+            Map<Integer, Long> expected = new TreeMap<>();
+            layout.forEach((partition, versions) -> {
+                long n = versions.stream().filter(v -> v < newest).count();
+                if (n > 0) {
+                    expected.put(partition, n);
+                }
+            });
+            Map<Integer, Long> committed = kafka.committedOffsets(run);
+            if (expected.equals(committed) || System.nanoTime() > deadline) {
+                assertEquals(expected, committed, "committed offsets of version " + newest);
+                return;
+            }
+        }
+    }
+
+    private static List<Long> versions(long from, long toInclusive) {
+        List<Long> out = new ArrayList<>();
+        for (long v = from; v <= toInclusive; v++) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    private static List<Long> versionsOf(List<PolicySnapshot> snapshots) {
+        return snapshots.stream().map(PolicySnapshot::getVersion).toList();
+    }
+
+    private static PolicySnapshot comparable(PolicySnapshot s) {
+        Map<String, String> hp = new HashMap<>();
+        s.getHyperParameters().forEach((k, v) -> hp.put(k.toString(), v.toString()));
+        return PolicySnapshot.newBuilder(s).setRunId("-").setCreatedAtMs(0).setHyperParameters(hp).build();
+    }
+}
