@@ -161,6 +161,14 @@ class PodSpecTest {
     }
 
     @Test
+    void eachConnectorReplicaNamesItsActorsAfterItsPod() {
+        Container connector = RenderedChart.onlyContainer(RenderedChart.renderDefaults()
+                .connectors().getSpec().getTemplate().getSpec());
+
+        assertEquals("metadata.name", env(connector, "TRPO_ACTOR_ID_PREFIX").getValueFrom().getFieldRef().getFieldPath());
+    }
+
+    @Test
     void extraEnvironmentVariablesAreAppended() {
         Container connector = RenderedChart.onlyContainer(RenderedChart.render(Map.of(
                 "connectors.extraEnv[0].name", "LOG_LEVEL", "connectors.extraEnv[0].value", "debug"))
