@@ -45,6 +45,21 @@ final class ChartCopy {
         return this;
     }
 
+    /** Replaces {@code from}, which must occur exactly once, in values.yaml. */
+    ChartCopy replaceInValues(String from, String to) {
+        Path values = root.resolve("values.yaml");
+        try {
+            String text = Files.readString(values);
+            if (text.indexOf(from) < 0 || text.indexOf(from) != text.lastIndexOf(from)) {
+                throw new IllegalArgumentException("values.yaml must contain '" + from + "' exactly once");
+            }
+            Files.writeString(values, text.replace(from, to));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
     Path path() {
         return root;
     }
