@@ -182,7 +182,7 @@ public final class ConnectorRuntime implements AutoCloseable {
 
     /** Stops after the current step batch, flushes every record sent, and closes the clients. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         running = false;
         try {
             if (thread.isAlive() && Thread.currentThread() != thread) {
