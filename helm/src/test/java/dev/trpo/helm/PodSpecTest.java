@@ -110,9 +110,11 @@ class PodSpecTest {
         assertEquals("kafka:9092", settings.get("TRPO_BOOTSTRAP_SERVERS"));
         assertEquals("/etc/trpo/kafka/client.properties", settings.get("TRPO_KAFKA_CONFIG"));
         assertEquals("9404", settings.get("TRPO_METRICS_PORT"));
-        assertEquals("42", settings.get("TRPO_SEED"));
-        assertEquals("16", settings.get("TRPO_ACTORS"));
-        assertEquals("512", settings.get("TRPO_STEPS_PER_VERSION"));
+        assertEquals("42", settings.get("TRPO_CONNECTOR_SEED"));
+        assertEquals("Pendulum-v1", settings.get("TRPO_CONNECTOR_ENV"));
+        assertEquals("async", settings.get("TRPO_CONNECTOR_MODE"));
+        assertEquals("16", settings.get("TRPO_CONNECTOR_ACTORS"));
+        assertEquals("512", settings.get("TRPO_CONNECTOR_STEPS_PER_VERSION"));
         assertEquals("0.995", settings.get("TRPO_GAMMA"));
         assertEquals("0.9", settings.get("TRPO_LAMBDA"));
         assertEquals("64", settings.get("TRPO_SEGMENT_LENGTH"));
@@ -132,11 +134,11 @@ class PodSpecTest {
         Map<String, String> settings = RenderedChart.renderDefaults()
                 .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
-        for (String key : List.of("TRPO_STEPS_PER_VERSION", "TRPO_GAMMA", "TRPO_LAMBDA", "TRPO_SEGMENT_LENGTH",
+        for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_GAMMA", "TRPO_LAMBDA", "TRPO_SEGMENT_LENGTH",
                 "TRPO_BATCH_STEPS")) {
             assertFalse(settings.containsKey(key), key);
         }
-        assertEquals("8", settings.get("TRPO_ACTORS"));
+        assertEquals("8", settings.get("TRPO_CONNECTOR_ACTORS"));
     }
 
     @Test
@@ -165,7 +167,7 @@ class PodSpecTest {
         Container connector = RenderedChart.onlyContainer(RenderedChart.renderDefaults()
                 .connectors().getSpec().getTemplate().getSpec());
 
-        assertEquals("metadata.name", env(connector, "TRPO_ACTOR_ID_PREFIX").getValueFrom().getFieldRef().getFieldPath());
+        assertEquals("metadata.name", env(connector, "TRPO_CONNECTOR_ACTOR_ID_PREFIX").getValueFrom().getFieldRef().getFieldPath());
     }
 
     @Test
