@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,17 +23,40 @@ import dev.trpo.schemas.Topics;
  * actions. The trainer publishes policy version 0 before any actor steps, and every snapshot carries the env spec,
  * so the stream processors read it from the run's policies topic rather than knowing the environments.
  *
+ * <p>The snapshot's hyper-parameters also carry the trainer's discount and GAE lambda (keys {@value #GAMMA_KEY} and
+ * {@value #LAMBDA_KEY}); when present they are the run's, so the advantages match what the trainer was configured with.
+ *
  * @param envId           environment id
  * @param observationSize observation length
  * @param actionKind      DISCRETE or BOX
  * @param actionSize      number of actions (DISCRETE) or action dimension (BOX)
+ * @param gamma           the run's discount, if recorded
+ * @param lambda          the run's GAE lambda, if recorded
  */
-public record RunEnvironment(String envId, int observationSize, ActionKind actionKind, int actionSize) {
+public record RunEnvironment(String envId, int observationSize, ActionKind actionKind, int actionSize,
+                             OptionalDouble gamma, OptionalDouble lambda) {
+    /** Hyper-parameter key of the discount in a snapshot (written by the trainer). */
+    public static final String GAMMA_KEY = "trpo.trainer.gamma";
+    /** Hyper-parameter key of GAE lambda in a snapshot (written by the trainer). */
+    public static final String LAMBDA_KEY = "trpo.trainer.gae-lambda";
 
     /** The environment recorded in a policy snapshot. */
     public static RunEnvironment of(PolicySnapshot snapshot) {
+        Map<String, String> hp = snapshot.getHyperParameters();
         return new RunEnvironment(snapshot.getEnvId(), snapshot.getObservationSize(), snapshot.getActionSpace().getKind(),
-                snapshot.getActionSpace().getN());
+                snapshot.getActionSpace().getN(), number(hp, GAMMA_KEY), number(hp, LAMBDA_KEY));
+    }
+
+    private static OptionalDouble number(Map<String, String> hp, String key) {
+        String v = hp == null ? null : hp.get(key);
+        if (v == null) {
+            return OptionalDouble.empty();
+        }
+        try {
+            return OptionalDouble.of(Double.parseDouble(v.strip()));
+        } catch (NumberFormatException e) {
+            return OptionalDouble.empty();
+        }
     }
 
     /**

@@ -22,6 +22,7 @@ public final class StreamsService implements AutoCloseable {
     private final StreamsSettings settings;
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
+    private boolean closed;
 
     /**
      * Prepares (does not start) the application.
@@ -65,7 +66,11 @@ public final class StreamsService implements AutoCloseable {
      * Stops processing, committing what was processed, within {@code timeout}. The instance leaves its consumer
      * group, so a replacement takes over its partitions at once instead of after the session timeout.
      */
-    public void close(Duration timeout) {
+    public synchronized void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(timeout));
         streamsMetrics.close();
     }
