@@ -8,6 +8,9 @@ import dev.trpo.app.env.EnvCommand;
 import dev.trpo.app.eval.EvalCommand;
 import dev.trpo.app.kafka.BrokerCommand;
 import dev.trpo.app.kafka.TopicsCommand;
+import dev.trpo.app.train.TrainCommand;
+import dev.trpo.app.connector.ConnectorCommand;
+import dev.trpo.app.trainer.TrainerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -17,6 +20,9 @@ import picocli.CommandLine.HelpCommand;
         description = "TRPO as a streaming learning pipeline on Apache Kafka.",
         subcommands = {
             HelpCommand.class,
+            TrainCommand.class,
+            ConnectorCommand.class,
+            TrainerCommand.class,
             BrokerCommand.class,
             TopicsCommand.class,
             EnvCommand.class,

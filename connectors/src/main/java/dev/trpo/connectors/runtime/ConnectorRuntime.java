@@ -241,7 +241,9 @@ public final class ConnectorRuntime implements AutoCloseable {
         final long[] episode = new long[n];
         final int[] stepInEpisode = new int[n];
         final double[] episodeReturnSoFar = new double[n];
-        SplittableRandom root = new SplittableRandom(config.seed());
+        // The prefix enters the seed, so connector replicas started with one seed (a Deployment) but their own
+        // prefixes (the pod name) explore different trajectories instead of publishing identical ones.
+        SplittableRandom root = new SplittableRandom(config.seed() ^ (config.actorIdPrefix().hashCode() * 0x9E3779B97F4A7C15L));
         for (int i = 0; i < n; i++) {
             envRng[i] = root.split();
             actRng[i] = root.split();

@@ -1,0 +1,385 @@
+package dev.trpo.app.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.trpo.app.cli.KafkaOptions;
+import dev.trpo.app.cli.MetricsOptions;
+import dev.trpo.app.cli.UsageException;
+import dev.trpo.app.http.Observability;
+import dev.trpo.app.kafka.KafkaAdmin;
+import dev.trpo.connectors.env.Environment;
+import dev.trpo.connectors.env.Environments;
+import dev.trpo.connectors.eval.PolicyEvaluator;
+import dev.trpo.connectors.runtime.ConnectorConfig;
+import dev.trpo.connectors.runtime.ConnectorMode;
+import dev.trpo.connectors.runtime.ConnectorRuntime;
+import dev.trpo.kafka.embedded.EmbeddedKafka;
+import dev.trpo.schemas.AvroSerde;
+import dev.trpo.schemas.EpisodeSummary;
+import dev.trpo.schemas.PolicySnapshot;
+import dev.trpo.schemas.Snapshots;
+import dev.trpo.schemas.TopicProvisioner;
+import dev.trpo.schemas.Topics;
+import dev.trpo.streams.StreamsService;
+import dev.trpo.streams.StreamsSettings;
+import dev.trpo.trainer.EnvSpec;
+import dev.trpo.trainer.Hyperparameters;
+import dev.trpo.trainer.TrainerMetrics;
+import dev.trpo.trainer.TrainerMode;
+import dev.trpo.trainer.TrainerService;
+import dev.trpo.trainer.TrainerSettings;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code trpo train}: the whole pipeline in one JVM. Starts the embedded broker unless a cluster is named,
+ * creates the run's topics, runs the trainer, the stream processors and a connector (the same classes as the
+ * standalone commands), shows progress, then evaluates the final policy and writes the run folder.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a policy end to end: embedded Kafka broker (unless --bootstrap-servers), topics, connector, stream processors and trainer in one JVM.")
+public final class TrainCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+    /** Solved thresholds of the built-in tasks (the targets), used for steps-to-threshold and the plot. */
+    static final Map<String, Double> THRESHOLDS = Map.of("CartPole-v1", 475.0, "Acrobot-v1", -100.0,
+            "MountainCar-v0", -110.0, "Pendulum-v1", -200.0, "MountainCarContinuous-v0", 90.0);
+
+    @Option(names = "--env", required = true, description = "Environment id (see ./trpo env list).")
+    String envId;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random in the run (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--total-steps", description = "Environment steps to train for (default: the preset's, 100000; MountainCarContinuous 50000).")
+    Long totalSteps;
+
+    @Option(names = "--target-return", description = "Stop once the deterministic evaluation return (5 episodes) reaches this.")
+    Double targetReturn;
+
+    @Option(names = "--actors", defaultValue = "2", description = "Environment instances (default ${DEFAULT-VALUE}, as the Zoo's n_envs); must divide the batch size.")
+    int actors;
+
+    @Option(names = "--partitions", defaultValue = "1", description = "Partitions of the transitions and segments topics (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--mode", defaultValue = "sync", description = "sync (on-policy, reproducible) or async (default ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--max-policy-lag", defaultValue = "1", description = "Async mode: oldest accepted sample version lag (default ${DEFAULT-VALUE}).")
+    int maxPolicyLag;
+
+    @Option(names = "--run-id", description = "Run id (default <env>-s<seed>-<time>); names the topics trpo.<run-id>.*")
+    String runId;
+
+    @Option(names = "--run-dir", description = "Folder for the results (default runs/<run-id>).")
+    Path runDir;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Hyper-parameters as a properties file (trpo.trainer.* keys) over the env's preset.")
+    Path config;
+
+    @Option(names = "--eval-episodes", defaultValue = "20", description = "Deterministic episodes of the final evaluation (default ${DEFAULT-VALUE}).")
+    int evalEpisodes;
+
+    @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long, ISO-8601 (default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--quiet", description = "No progress output; only the results table.")
+    boolean quiet;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    MetricsOptions metrics;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainResult result = run();
+        System.out.println(result.table());
+        System.out.println("run folder: " + result.folder().dir().toAbsolutePath());
+        return result.ok() ? 0 : 1;
+    }
+
+    /** Runs the training and writes the run folder (the command, and the tests, call this). */
+    public TrainResult run() throws Exception {
+        if (!Environments.contains(envId)) {
+            throw new UsageException("unknown environment '" + envId + "': one of " + String.join(", ", Environments.ids()));
+        }
+        TrainerMode trainerMode = switch (mode.toLowerCase(Locale.ROOT)) {
+            case "sync" -> TrainerMode.SYNC;
+            case "async" -> TrainerMode.ASYNC;
+            default -> throw new UsageException("--mode " + mode + " is not one of sync, async");
+        };
+        if (partitions < 1 || partitions > 1000) {
+            throw new UsageException("--partitions " + partitions + " is out of range: use 1 to 1000");
+        }
+        if (evalEpisodes < 1) {
+            throw new UsageException("--eval-episodes must be >= 1, got " + evalEpisodes);
+        }
+        Map<String, String> overrides = new HashMap<>(readConfig(config));
+        overrides.put(Hyperparameters.MODE, trainerMode.name().toLowerCase(Locale.ROOT));
+        overrides.put(Hyperparameters.MAX_POLICY_LAG, String.valueOf(maxPolicyLag));
+        Hyperparameters hp = Hyperparameters.forEnv(envId, overrides);
+        if (actors < 1 || hp.batchSteps() % actors != 0) {
+            throw new UsageException("--actors " + actors + " must divide the batch size " + hp.batchSteps()
+                    + " (trpo.trainer.batch-steps), so each actor takes the same steps per version");
+        }
+        int stepsPerVersion = hp.batchSteps() / actors;
+        long steps = totalSteps != null ? totalSteps : ("MountainCarContinuous-v0".equals(envId) ? 50_000 : 100_000);
+        if (steps < hp.batchSteps()) {
+            throw new UsageException("--total-steps " + steps + " is less than one batch (" + hp.batchSteps() + " steps)");
+        }
+        long versions = (steps + hp.batchSteps() - 1) / hp.batchSteps();
+        long trainedSteps = versions * hp.batchSteps();
+        String id = runId != null ? runId
+                : envId.replaceAll("[^A-Za-z0-9]", "") + "-s" + seed + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Topics topics = Topics.forRun(id);
+        RunFolder folder = new RunFolder(runDir != null ? runDir : Path.of("runs", id));
+        Environment env = Environments.create(envId);
+        EnvSpec spec = new EnvSpec(envId, env.observationSize(), env.actionSpace());
+        double threshold = THRESHOLDS.getOrDefault(envId, Double.NaN);
+
+        long startNanos = System.nanoTime();
+        EmbeddedKafka broker = null;
+        Observability obs = startObservability();
+        try {
+            Map<String, Object> clientProps;
+            if (kafka.bootstrapServers() == null) {
+                broker = EmbeddedKafka.start(folder.dir().resolve("kafka"), 0);
+                kafka.bootstrapServers(broker.bootstrapServers());
+                LOG.info("embedded broker started bootstrap={} millis={}", broker.bootstrapServers(), broker.startMillis());
+            }
+            clientProps = kafka.clientProperties();
+            try (Admin admin = Admin.create(KafkaAdmin.withTimeouts(clientProps))) {
+                TopicProvisioner.createAll(admin, topics, partitions, (short) 1);
+            }
+            MeterRegistry registry = obs.registry();
+            TrainerService trainer = new TrainerService(
+                    TrainerSettings.of(id, spec, hp, seed).withMaxVersions(versions), clientProps, registry);
+            ConcurrentLinkedQueue<PolicySnapshot> published = new ConcurrentLinkedQueue<>();
+            trainer.onPublished(published::add);
+            StreamsSettings streamsSettings = StreamsSettings.builder(id).envId(envId)
+                    .shape(spec.observationSize(), Snapshots.actionSpec(spec.actionSpace()).getKind(), spec.actionSpace() instanceof dev.trpo.policy.ActionSpace.Discrete d ? d.n() : spec.actionSpace().actionDim())
+                    .gamma(hp.gamma()).lambda(hp.gaeLambda()).segmentLength(stepsPerVersion)
+                    .stateDir(folder.dir().resolve("streams-state")).build();
+            Map<String, Object> streamsProps = new HashMap<>(clientProps);
+            // Latency, not throughput, bounds a sync run: every version waits for the segments' transaction.
+            streamsProps.putIfAbsent("commit.interval.ms", "10");
+            streamsProps.putIfAbsent("producer.linger.ms", "1");
+            StreamsService streams = new StreamsService(streamsSettings, streamsProps, registry);
+            Map<String, Object> connectorProps = new HashMap<>(clientProps);
+            connectorProps.putIfAbsent("linger.ms", "1");
+            ConnectorRuntime connector = new ConnectorRuntime(new ConnectorConfig(id, envId, actors, seed, stepsPerVersion,
+                    trainerMode == TrainerMode.SYNC ? ConnectorMode.SYNC : ConnectorMode.ASYNC, "actor", versions * stepsPerVersion),
+                    connectorProps, registry);
+            obs.setReady(() -> streams.isRunning() && !trainer.status().terminal());
+
+            List<CurvePoint> curve = new ArrayList<>();
+            ReturnWindow last10 = new ReturnWindow(10);
+            ReturnWindow last100 = new ReturnWindow(100);
+            long episodes = 0;
+            long stepsToThreshold10 = -1;
+            long stepsToThreshold100 = -1;
+            long episodeSteps = 0;
+            Progress progress = new Progress(System.err, !quiet && Progress.stdoutIsTerminal(), trainedSteps);
+            boolean targetReached = false;
+            String stopReason = "total steps reached";
+            trainer.start();
+            streams.start();
+            connector.start();
+            try (KafkaConsumer<String, EpisodeSummary> episodeConsumer = episodeConsumer(clientProps, topics)) {
+                long deadline = System.nanoTime() + timeout.toNanos();
+                long version = 0;
+                while (true) {
+                    for (ConsumerRecord<String, EpisodeSummary> r : episodeConsumer.poll(Duration.ofMillis(50))) {
+                        EpisodeSummary e = r.value();
+                        episodes++;
+                        episodeSteps += e.getLength();
+                        last10.add(e.getEpisodeReturn());
+                        last100.add(e.getEpisodeReturn());
+                        if (stepsToThreshold10 < 0 && last10.full() && last10.mean() >= threshold) {
+                            stepsToThreshold10 = episodeSteps;
+                        }
+                        if (stepsToThreshold100 < 0 && last100.full() && last100.mean() >= threshold) {
+                            stepsToThreshold100 = episodeSteps;
+                        }
+                    }
+                    PolicySnapshot p;
+                    while ((p = published.poll()) != null) {
+                        version = p.getVersion();
+                        curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
+                                last10.mean(), last100.mean(), gauge(registry, TrainerMetrics.KL), gauge(registry, TrainerMetrics.ENTROPY),
+                                gauge(registry, TrainerMetrics.EXPLAINED_VARIANCE)));
+                        if (targetReturn != null && version > 0 && last10.full() && last10.mean() >= targetReturn) {
+                            PolicyEvaluator.Result quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000);
+                            if (quick.mean() >= targetReturn) {
+                                targetReached = true;
+                            }
+                        }
+                    }
+                    long trained = version * (long) hp.batchSteps();
+                    if (!quiet) {
+                        progress.update(trained, episodes, version, last100.mean(), gauge(registry, TrainerMetrics.KL), false);
+                    }
+                    if (targetReached) {
+                        stopReason = "target return " + targetReturn + " reached";
+                        break;
+                    }
+                    if (trainer.status().terminal()) {
+                        if (trainer.failure() != null) {
+                            stopReason = "trainer stopped: " + trainer.failure().getMessage();
+                        }
+                        break;
+                    }
+                    if (connector.failure() != null) {
+                        stopReason = "connector failed: " + connector.failure().getMessage();
+                        break;
+                    }
+                    if (!streams.isRunning() && streams.state() != org.apache.kafka.streams.KafkaStreams.State.CREATED) {
+                        stopReason = "stream processors stopped: " + streams.state();
+                        break;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        stopReason = "timed out after " + timeout;
+                        break;
+                    }
+                }
+                if (!quiet) {
+                    progress.update(trainer.version() * (long) hp.batchSteps(), episodes, trainer.version(), last100.mean(),
+                            gauge(registry, TrainerMetrics.KL), true);
+                    progress.finish();
+                }
+            } finally {
+                connector.close();
+                streams.close(Duration.ofSeconds(10));
+                trainer.close();
+            }
+            double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+            PolicySnapshot last = trainer.latestSnapshot();
+            if (last == null) {
+                throw new IllegalStateException("no policy was published: " + stopReason);
+            }
+            PolicyEvaluator.Result eval = PolicyEvaluator.evaluate(Snapshots.toActorCritic(last), envId, evalEpisodes, seed + 1_000_000);
+            long totalTrained = last.getCounters().getTotalSteps();
+            folder.writePolicy(AvroSerde.of(PolicySnapshot.class).encode(last));
+            folder.writeCurve(envId, curve, threshold);
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("env", envId);
+            summary.put("seed", seed);
+            summary.put("run_id", id);
+            summary.put("mode", trainerMode.name().toLowerCase(Locale.ROOT));
+            summary.put("partitions", partitions);
+            summary.put("actors", actors);
+            summary.put("total_steps", totalTrained);
+            summary.put("wall_seconds", round(wallSeconds, 3));
+            summary.put("env_steps_per_second", round(totalTrained / wallSeconds, 1));
+            summary.put("policy_version", last.getVersion());
+            summary.put("episodes", episodes);
+            summary.put("final_eval_mean", round(eval.mean(), 3));
+            summary.put("final_eval_std", round(eval.std(), 3));
+            summary.put("final_eval_episodes", evalEpisodes);
+            summary.put("final_train_mean_return_100", round(last100.mean(), 3));
+            summary.put("threshold", Double.isNaN(threshold) ? null : threshold);
+            summary.put("steps_to_threshold", stepsToThreshold10 < 0 ? null : stepsToThreshold10);
+            summary.put("steps_to_threshold_w100", stepsToThreshold100 < 0 ? null : stepsToThreshold100);
+            summary.put("rejected_updates", last.getCounters().getRejectedUpdates());
+            summary.put("stale_samples_dropped", last.getCounters().getStaleSamplesDropped());
+            summary.put("stop_reason", stopReason);
+            summary.put("hyper_parameters", new java.util.TreeMap<>(last.getHyperParameters()));
+            folder.writeSummary(summary);
+            boolean ok = trainer.failure() == null && connector.failure() == null;
+            return new TrainResult(folder, summary, eval, ok);
+        } finally {
+            obs.close();
+            if (broker != null) {
+                broker.close();
+                deleteQuietly(folder.dir().resolve("kafka"));
+                deleteQuietly(folder.dir().resolve("streams-state"));
+            }
+        }
+    }
+
+    private Observability startObservability() {
+        try {
+            return Observability.start(metrics.metricsPort());
+        } catch (RuntimeException e) {
+            System.err.println("trpo train: " + e.getMessage() + "; continuing without the metrics endpoint");
+            return Observability.start(0);
+        }
+    }
+
+    private static KafkaConsumer<String, EpisodeSummary> episodeConsumer(Map<String, Object> clientProps, Topics topics) {
+        Map<String, Object> props = new HashMap<>(clientProps);
+        props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", "false");
+        props.put("auto.offset.reset", "earliest");
+        KafkaConsumer<String, EpisodeSummary> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                topics.episodes().valueSerde().deserializer());
+        List<TopicPartition> parts = consumer.partitionsFor(topics.episodes().name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        return consumer;
+    }
+
+    private static double gauge(MeterRegistry registry, String name) {
+        Gauge g = registry.find(name).gauge();
+        return g == null ? Double.NaN : g.value();
+    }
+
+    private static Map<String, String> readConfig(Path file) {
+        if (file == null) {
+            return Map.of();
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            p.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("--config " + file + ": cannot read it as a properties file (" + e.getMessage() + ")");
+        }
+        Map<String, String> out = new HashMap<>();
+        p.forEach((k, v) -> out.put(k.toString(), v.toString().strip()));
+        return out;
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        } catch (IOException e) {
+            // leftovers of a finished run are harmless
+        }
+    }
+}
