@@ -34,21 +34,30 @@ import kafka.tools.StorageTool;
  * for the offsets, transaction and share-coordinator topics, and no initial rebalance delay.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+    /** The authorizer of KRaft clusters: ACLs stored in the metadata log. */
+    public static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+    /** The SCRAM mechanisms Kafka supports. */
+    public static final List<String> SCRAM_MECHANISMS = List.of("SCRAM-SHA-512", "SCRAM-SHA-256");
+    private static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+
     private final KafkaRaftServer server;
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final String bootstrapServers;
     private final int port;
     private final long startMillis;
+    private final Scram scram;
     private volatile boolean closed;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, boolean deleteOnClose, int port, long startMillis) {
+    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, boolean deleteOnClose, int port, long startMillis,
+                          Scram scram) {
         this.server = server;
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
         this.port = port;
         this.bootstrapServers = "127.0.0.1:" + port;
         this.startMillis = startMillis;
+        this.scram = scram;
     }
 
     /** Starts a broker with default settings: data in {@code dataDir} (null = a temporary folder), {@code port} (0 = a free one). */
@@ -71,6 +80,51 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /**
+     * Client properties of the broker's own SCRAM user (a super user when {@link Builder#aclAuthorizer} is on):
+     * bootstrap.servers and, with {@link Builder#scram}, the SASL settings. Without SCRAM, only bootstrap.servers.
+     */
+    public Map<String, Object> clientProperties() {
+        return scram == null ? Map.of(BOOTSTRAP_SERVERS, bootstrapServers)
+                : clientProperties(scram.brokerUser(), scram.brokerPassword());
+    }
+
+    /**
+     * Client properties of one SCRAM user: {@code bootstrap.servers}, {@code security.protocol=SASL_PLAINTEXT},
+     * {@code sasl.mechanism} and {@code sasl.jaas.config}, the same keys a {@code --kafka-config} file holds.
+     *
+     * @throws IllegalStateException when the broker was started without {@link Builder#scram}
+     */
+    public Map<String, Object> clientProperties(String user, String password) {
+        if (scram == null) {
+            throw new IllegalStateException("this broker's client listener has no SASL: start it with Builder.scram(...)");
+        }
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put(BOOTSTRAP_SERVERS, bootstrapServers);
+        props.put("security.protocol", "SASL_PLAINTEXT");
+        props.put("sasl.mechanism", scram.mechanism());
+        props.put("sasl.jaas.config", jaasConfig(user, password));
+        return props;
+    }
+
+    /** The SCRAM mechanism of the client listener ({@code SCRAM-SHA-512} or {@code SCRAM-SHA-256}), or null without SASL. */
+    public String saslMechanism() {
+        return scram == null ? null : scram.mechanism();
+    }
+
+    /** A {@code sasl.jaas.config} value logging in to SCRAM as {@code user}. */
+    public static String jaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + jaasEscape(user)
+                + "\" password=\"" + jaasEscape(password) + "\";";
+    }
+
+    private static String jaasEscape(String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("a SCRAM user name or password must not be empty");
+        }
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     /** Milliseconds from the call to start until the broker accepted clients. */
@@ -109,6 +163,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         private final Map<String, String> overrides = new LinkedHashMap<>();
         private final List<String> formatArguments = new ArrayList<>();
         private String listenerProtocol = "PLAINTEXT";
+        private Scram scram;
+        private final Map<String, String> scramUsers = new LinkedHashMap<>();
+        private boolean aclAuthorizer;
+        private final List<String> superUsers = new ArrayList<>();
 
         private Builder() {
         }
@@ -144,6 +202,55 @@ public final class EmbeddedKafka implements AutoCloseable {
         public Builder formatArgument(String... args) {
             formatArguments.addAll(List.of(args));
             return this;
+        }
+
+        /**
+         * SASL/SCRAM on the client listener ({@code SASL_PLAINTEXT}); the controller listener stays PLAINTEXT. The
+         * broker's own user is created at format time and is what the broker logs in as on the client listener (the
+         * inter-broker listener): {@code listener.name.client.<mechanism>.sasl.jaas.config}. Other users come from
+         * {@link #scramUser} or, once running, from {@code Admin.alterUserScramCredentials}.
+         *
+         * @param mechanism  {@code SCRAM-SHA-512} or {@code SCRAM-SHA-256}
+         * @param brokerUser the broker's own user, e.g. {@code admin}
+         */
+        public Builder scram(String mechanism, String brokerUser, String brokerPassword) {
+            if (!SCRAM_MECHANISMS.contains(mechanism)) {
+                throw new IllegalArgumentException("SCRAM mechanism '" + mechanism + "' is not one of " + SCRAM_MECHANISMS);
+            }
+            checkFormatValue(brokerUser);
+            checkFormatValue(brokerPassword);
+            this.scram = new Scram(mechanism, brokerUser, brokerPassword);
+            this.listenerProtocol = "SASL_PLAINTEXT";
+            return this;
+        }
+
+        /** A further SCRAM user created at format time (needs {@link #scram}; ignored when the storage is already formatted). */
+        public Builder scramUser(String name, String password) {
+            checkFormatValue(name);
+            checkFormatValue(password);
+            scramUsers.put(name, password);
+            return this;
+        }
+
+        /**
+         * ACLs: the {@link #STANDARD_AUTHORIZER} with {@code allow.everyone.if.no.acl.found=false}, so a principal may
+         * do only what an ACL allows. Super users are the SCRAM broker user, {@code User:ANONYMOUS} (the broker's
+         * principal on the PLAINTEXT controller listener, which registers and heartbeats there; that listener is on
+         * loopback) and {@code extraSuperUsers} (principals such as {@code User:ops}).
+         */
+        public Builder aclAuthorizer(String... extraSuperUsers) {
+            this.aclAuthorizer = true;
+            superUsers.addAll(List.of(extraSuperUsers));
+            return this;
+        }
+
+        /** A user name or password given to {@code kafka-storage format --add-scram NAME=[name=..,password=..]}. */
+        private static void checkFormatValue(String value) {
+            jaasEscape(value);
+            if (value.contains(",") || value.contains("]") || value.contains("\"")) {
+                throw new IllegalArgumentException("a format-time SCRAM user name or password cannot contain ',', ']' or '\"':"
+                        + " create the user with Admin.alterUserScramCredentials instead");
+            }
         }
 
         /** Formats the storage if needed and starts the broker; returns once it accepts clients. */
@@ -184,6 +291,26 @@ public final class EmbeddedKafka implements AutoCloseable {
             props.put("message.max.bytes", String.valueOf(16 * 1024 * 1024));
             props.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
             props.put("log.cleaner.backoff.ms", "1000");
+            if (scram != null) {
+                String prefix = "listener.name.client." + scram.mechanism().toLowerCase(java.util.Locale.ROOT) + ".";
+                props.put("sasl.enabled.mechanisms", scram.mechanism());
+                props.put("listener.name.client.sasl.enabled.mechanisms", scram.mechanism());
+                props.put("sasl.mechanism.inter.broker.protocol", scram.mechanism());
+                props.put(prefix + "sasl.jaas.config", jaasConfig(scram.brokerUser(), scram.brokerPassword()));
+            } else if (!scramUsers.isEmpty()) {
+                throw new IllegalStateException("SCRAM users need SCRAM on the client listener: call scram(...) too");
+            }
+            if (aclAuthorizer) {
+                List<String> supers = new ArrayList<>();
+                if (scram != null) {
+                    supers.add("User:" + scram.brokerUser());
+                }
+                supers.add("User:ANONYMOUS");
+                supers.addAll(superUsers);
+                props.put("authorizer.class.name", STANDARD_AUTHORIZER);
+                props.put("allow.everyone.if.no.acl.found", "false");
+                props.put("super.users", String.join(";", supers));
+            }
             overrides.forEach(props::put);
             Path configFile = dir.resolve("server.properties");
             try (Writer w = Files.newBufferedWriter(configFile)) {
@@ -194,6 +321,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             String clusterId = readOrCreateClusterId(dir);
             List<String> args = new ArrayList<>(List.of("format", "--config", configFile.toString(),
                     "--cluster-id", clusterId, "--ignore-formatted"));
+            if (scram != null) {
+                args.add("--add-scram");
+                args.add(scram.mechanism() + "=[name=" + scram.brokerUser() + ",password=" + scram.brokerPassword() + "]");
+                scramUsers.forEach((name, password) -> {
+                    args.add("--add-scram");
+                    args.add(scram.mechanism() + "=[name=" + name + ",password=" + password + "]");
+                });
+            }
             args.addAll(formatArguments);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             int rc;
@@ -210,7 +345,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
             server.startup();
             long millis = (System.nanoTime() - t0) / 1_000_000;
-            return new EmbeddedKafka(server, dir, temporary, clientPort, millis);
+            return new EmbeddedKafka(server, dir, temporary, clientPort, millis, scram);
         }
 
         private static String readOrCreateClusterId(Path dir) {
@@ -235,5 +370,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new UncheckedIOException("no free port on 127.0.0.1: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The client listener's SCRAM mechanism and the broker's own credentials. */
+    private record Scram(String mechanism, String brokerUser, String brokerPassword) {
     }
 }

@@ -1,5 +1,6 @@
 package dev.trpo.kafka.embedded;
 
+import java.util.Map;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -13,6 +14,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @RegisterExtension
  * static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
  * ... KAFKA.bootstrapServers() ...
+ *
+ * // SCRAM-SHA-512 on the client listener and ACLs; "admin" is the broker's own user and a super user
+ * @RegisterExtension
+ * static final EmbeddedKafkaExtension SECURE = new EmbeddedKafkaExtension(b -> b
+ *         .scram("SCRAM-SHA-512", "admin", "admin-secret").scramUser("alice", "alice-secret").aclAuthorizer());
+ * ... SECURE.clientProperties("alice", "alice-secret") ...
  * }</pre>
  */
 public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAllCallback {
@@ -48,6 +55,18 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
             throw new IllegalStateException("the embedded broker is not running: register the extension as a static field");
         }
         return broker.bootstrapServers();
+    }
+
+    /** Client properties of the broker's own user: see {@link EmbeddedKafka#clientProperties()}. */
+    public Map<String, Object> clientProperties() {
+        bootstrapServers();
+        return broker.clientProperties();
+    }
+
+    /** Client properties of a SCRAM user: see {@link EmbeddedKafka#clientProperties(String, String)}. */
+    public Map<String, Object> clientProperties(String user, String password) {
+        bootstrapServers();
+        return broker.clientProperties(user, password);
     }
 
     public EmbeddedKafka broker() {
