@@ -70,25 +70,44 @@ final class KafkaFixture {
 
     /** Every committed record of the run's policy-history topic, in order. */
     List<PolicySnapshot> history(String runId) {
+        List<PolicySnapshot> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(Topics.forRun(runId).policyHistory().name())) {
+            out.add(snapshots.decode(r.value()));
+        }
+        return out;
+    }
+
+    /** Sends raw bytes to a partition of the run's segments topic. */
+    void produceRaw(String runId, int partition, byte[] value) throws Exception {
+        Map<String, Object> p = new HashMap<>(clientProps());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>(Topics.forRun(runId).segments().name(), partition, null, value))
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Every committed record of a topic (all partitions, each in order), read to the end. */
+    List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
         Map<String, Object> p = new HashMap<>(clientProps());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_POLICY_BYTES);
-        List<PolicySnapshot> out = new ArrayList<>();
-        TopicPartition tp = new TopicPartition(Topics.forRun(runId).policyHistory().name(), 0);
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
+            List<TopicPartition> tps = c.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (c.position(tp) < end) {
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("history of " + runId + " not read to its end " + end + " in 30 s");
+                    throw new AssertionError(topic + " not read to its end " + end + " in 30 s");
                 }
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    out.add(snapshots.decode(r.value()));
-                }
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
             }
         }
         return out;

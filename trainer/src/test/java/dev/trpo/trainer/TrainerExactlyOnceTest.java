@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,9 +19,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.trpo.kafka.embedded.EmbeddedKafkaExtension;
 import dev.trpo.policy.ActorCritic;
+import dev.trpo.schemas.DlqHeaders;
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Segment;
 import dev.trpo.schemas.Snapshots;
+import dev.trpo.schemas.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
@@ -132,8 +135,33 @@ class TrainerExactlyOnceTest {
         assertEquals(versions(0, 3), versionsOf(kafka.history(run)), "no version was published twice");
     }
 
+    @Test
+    void invalidSegmentsAreDeadLetteredInTheTransactionOfTheirBatch() throws Exception {
+        KafkaFixture kafka = new KafkaFixture(KAFKA.bootstrapServers());
+        String run = "dirty";
+        kafka.createTopics(run, PARTITIONS);
+        kafka.produceRaw(run, 0, new byte[] {1, 2, 3});
+        Segment wrongSize = recorded(run, 0, 1).get(0);
+        wrongSize.getSteps().get(0).setObservation(List.of(0.1, 0.2));
+        kafka.produce(run, List.of(wrongSize), PARTITIONS, new TreeMap<>());
+        kafka.produce(run, recorded(run, 0, 1), PARTITIONS, new TreeMap<>());
+
+        PolicySnapshot v1 = runToCompletion(kafka, run, settings(run).withMaxVersions(1));
+
+        assertEquals(ACTORS * STEPS_PER_ACTOR, v1.getCounters().getTotalSteps(), "only the valid segments trained");
+        List<String> reasons = kafka.readAll(Topics.forRun(run).dlq().name()).stream()
+                .map(r -> new String(r.headers().lastHeader(DlqHeaders.REASON).value(), StandardCharsets.UTF_8))
+                .sorted().toList();
+        assertEquals(List.of("observation-size", "undecodable"), reasons);
+    }
+
     private static PolicySnapshot runToCompletion(KafkaFixture kafka, String run) throws InterruptedException {
-        try (TrainerService trainer = new TrainerService(settings(run), kafka.clientProps(), new SimpleMeterRegistry())) {
+        return runToCompletion(kafka, run, settings(run));
+    }
+
+    private static PolicySnapshot runToCompletion(KafkaFixture kafka, String run, TrainerSettings settings)
+            throws InterruptedException {
+        try (TrainerService trainer = new TrainerService(settings, kafka.clientProps(), new SimpleMeterRegistry())) {
             trainer.start();
             assertEquals(TrainerService.Status.COMPLETED, trainer.awaitTermination(WAIT), () -> "run " + run
                     + " stopped at version " + trainer.version() + ": " + trainer.failure());
