@@ -34,6 +34,8 @@ public final class TrainerMetrics {
     public static final String EXPLAINED_VARIANCE = "trpo.trainer.update.explained.variance";
     /** Gauge: samples per second, the last batch's size over the wall time since the previous publication. */
     public static final String SAMPLES_PER_SECOND = "trpo.trainer.samples.per.second";
+    /** Gauge: versions between the oldest sample of the last batch and the policy it updated (0 in sync mode). */
+    public static final String POLICY_LAG = "trpo.trainer.batch.policy.lag";
     /** Timer: wall time of one update (policy step, critic fit, normaliser update), Kafka excluded. */
     public static final String UPDATE_DURATION = "trpo.trainer.update.duration";
     /** Counter: samples (environment steps) trained on. */
@@ -54,6 +56,7 @@ public final class TrainerMetrics {
     private final AtomicLong valueLoss = new AtomicLong();
     private final AtomicLong explainedVariance = new AtomicLong();
     private final AtomicLong samplesPerSecond = new AtomicLong();
+    private final AtomicLong policyLag = new AtomicLong();
     private final Timer updateDuration;
     private final Counter samples;
     private final Counter staleDropped;
@@ -73,6 +76,9 @@ public final class TrainerMetrics {
         doubleGauge(registry, VALUE_LOSS, valueLoss, tags, "critic MSE after the last fit");
         doubleGauge(registry, EXPLAINED_VARIANCE, explainedVariance, tags, "critic explained variance before the last fit");
         doubleGauge(registry, SAMPLES_PER_SECOND, samplesPerSecond, tags, "samples trained per second of wall time");
+        Gauge.builder(POLICY_LAG, policyLag, AtomicLong::doubleValue).tags(tags)
+                .description("versions between the oldest sample of the last batch and the policy it updated")
+                .register(registry);
         this.updateDuration = Timer.builder(UPDATE_DURATION).tags(tags).description("wall time of one update")
                 .register(registry);
         this.samples = Counter.builder(SAMPLES).tags(tags).baseUnit("samples").description("samples trained on")
@@ -107,7 +113,8 @@ public final class TrainerMetrics {
         invalid.increment();
     }
 
-    void update(UpdateStats s, int batchSize, Duration duration, double sps) {
+    void update(UpdateStats s, int batchSize, Duration duration, double sps, long lag) {
+        policyLag.set(lag);
         set(kl, s.klOldNew());
         set(surrogateImprovement, s.surrogateAfter() - s.surrogateBefore());
         set(lineSearchSteps, s.lineSearchSteps());

@@ -319,9 +319,10 @@ public final class TrainerService implements AutoCloseable {
                 long now = System.nanoTime();
                 double sps = out.samples() / Math.max(1e-9, (now - lastPublishNanos) / 1e9);
                 lastPublishNanos = now;
+                long lag = maxLag(batch, out.next().version() - 1);
                 metrics.staleDropped(batch.staleDropped());
-                metrics.update(out.stats(), out.samples(), took, sps);
-                logUpdate(snapshot, out, batch, took, sps);
+                metrics.update(out.stats(), out.samples(), took, sps, lag);
+                logUpdate(snapshot, out, batch, took, sps, lag);
                 announce(snapshot);
                 continue;
             }
@@ -404,6 +405,7 @@ public final class TrainerService implements AutoCloseable {
         PolicySnapshot newest = readNewestSnapshot();
         if (newest != null) {
             TrainingState restored = SnapshotCodec.decode(newest);
+            checkSameEnvironment(restored);
             warnOnChangedSettings(restored);
             LOG.info("restored run={} env={} version={} total_steps={} updates={} seed={}", settings.runId(),
                     restored.envId(), restored.version(), restored.counters().totalSteps(),
@@ -574,6 +576,19 @@ public final class TrainerService implements AutoCloseable {
         return settings.hyperparameters().toMap();
     }
 
+    /** A run's policy cannot change environment: its snapshot decides, and a different --env is a user error. */
+    private void checkSameEnvironment(TrainingState restored) {
+        EnvSpec env = settings.env();
+        ActorCritic ac = restored.policy();
+        if (!restored.envId().equals(env.envId()) || ac.obsDim() != env.observationSize()
+                || !ac.actionSpace().equals(env.actionSpace())) {
+            throw new IllegalArgumentException("run " + settings.runId() + " was trained on " + restored.envId()
+                    + " (observation size " + ac.obsDim() + ", " + ac.actionSpace() + ") up to version "
+                    + restored.version() + "; it cannot continue on " + env.envId() + " (observation size "
+                    + env.observationSize() + ", " + env.actionSpace() + "): use a new --run-id");
+        }
+    }
+
     private void warnOnChangedSettings(TrainingState restored) {
         if (restored.seed() != settings.seed()) {
             LOG.warn("run {} resumes with the seed stored in its snapshot ({}), not --seed {}", settings.runId(),
@@ -595,13 +610,22 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /** How many versions older than {@code version} the oldest sample of the batch is (0 in sync mode). */
+    private static long maxLag(SegmentBuffer.Collected batch, long version) {
+        long lag = 0;
+        for (Segment s : batch.segments()) {
+            lag = Math.max(lag, version - s.getPolicyVersion());
+        }
+        return lag;
+    }
+
     private void logUpdate(PolicySnapshot s, Learner.Outcome out, SegmentBuffer.Collected batch, Duration took,
-                           double sps) {
+                           double sps, long lag) {
         var st = out.stats();
-        LOG.info("update run={} env={} version={} samples={} episodes={} stale_dropped={} invalid={} accepted={}"
+        LOG.info("update run={} env={} version={} samples={} episodes={} max_lag={} stale_dropped={} invalid={} accepted={}"
                         + " reject_reason={} kl={} surrogate_improvement={} line_search_steps={} cg_iterations={}"
                         + " cg_residual={} entropy={} value_loss={} explained_variance={} update_ms={} samples_per_s={}",
-                settings.runId(), settings.env().envId(), s.getVersion(), out.samples(), out.episodes(),
+                settings.runId(), settings.env().envId(), s.getVersion(), out.samples(), out.episodes(), lag,
                 batch.staleDropped(), batch.invalid().size(), st.accepted(),
                 st.rejectReason() == null ? "none" : st.rejectReason(), fmt(st.klOldNew()),
                 fmt(st.surrogateAfter() - st.surrogateBefore()), st.lineSearchSteps(), st.cgIterations(),

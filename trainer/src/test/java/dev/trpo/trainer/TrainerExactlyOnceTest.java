@@ -155,6 +155,30 @@ class TrainerExactlyOnceTest {
         assertEquals(List.of("observation-size", "undecodable"), reasons);
     }
 
+    @Test
+    void asyncModeTrainsOnSamplesWithinTheLagAndDropsOlderOnes() throws Exception {
+        KafkaFixture kafka = new KafkaFixture(KAFKA.bootstrapServers());
+        String run = "lagging";
+        kafka.createTopics(run, PARTITIONS);
+        // Three batches' worth of version-0 samples, then one of version 2: at version 2 the last third of the
+        // version-0 samples is two versions old, beyond the allowed lag of 1.
+        List<Segment> stream = new ArrayList<>();
+        for (int copy = 0; copy < 3; copy++) {
+            stream.addAll(recorded(run, 0, 1));
+        }
+        stream.addAll(Bandit.play(run, 2, null, ACTORS, STEPS_PER_ACTOR, 16, 0, new SplittableRandom(2)));
+        kafka.produce(run, stream, PARTITIONS, new TreeMap<>());
+        TrainerSettings async = settings(run).withMaxVersions(3);
+        async = new TrainerSettings(run, Bandit.SPEC, async.hyperparameters().with(Map.of(
+                Hyperparameters.MODE, "async", Hyperparameters.MAX_POLICY_LAG, "1")), async.seed(), 3,
+                async.pollTimeout());
+
+        PolicySnapshot v3 = runToCompletion(kafka, run, async);
+
+        assertEquals(3L * ACTORS * STEPS_PER_ACTOR, v3.getCounters().getTotalSteps());
+        assertEquals((long) ACTORS * STEPS_PER_ACTOR, v3.getCounters().getStaleSamplesDropped());
+    }
+
     private static PolicySnapshot runToCompletion(KafkaFixture kafka, String run) throws InterruptedException {
         return runToCompletion(kafka, run, settings(run));
     }
