@@ -177,6 +177,9 @@ public final class TrainerCommand implements Callable<Integer> {
             } catch (IllegalStateException e) {
                 // already shutting down
             }
+            if (status == TrainerService.Status.FAILED && trainer.failure() instanceof IllegalArgumentException e) {
+                throw new UsageException(e.getMessage()); // e.g. resuming a run on another environment
+            }
             return switch (status) {
                 case FENCED -> EXIT_FENCED;
                 case FAILED -> throw new IllegalStateException("trainer of run " + runId + " stopped at version "
