@@ -81,9 +81,9 @@ public final class TrainerMetrics {
                 .register(registry);
         this.updateDuration = Timer.builder(UPDATE_DURATION).tags(tags).description("wall time of one update")
                 .register(registry);
-        this.samples = Counter.builder(SAMPLES).tags(tags).baseUnit("samples").description("samples trained on")
+        this.samples = Counter.builder(SAMPLES).tags(tags).description("samples trained on")
                 .register(registry);
-        this.staleDropped = Counter.builder(STALE_SAMPLES_DROPPED).tags(tags).baseUnit("samples")
+        this.staleDropped = Counter.builder(STALE_SAMPLES_DROPPED).tags(tags)
                 .description("samples dropped for being too old").register(registry);
         this.rejected = Counter.builder(UPDATES_REJECTED).tags(tags).description("updates without an acceptable step")
                 .register(registry);
