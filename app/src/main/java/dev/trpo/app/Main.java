@@ -71,6 +71,11 @@ public final class Main implements Runnable {
             err.println(cmd.getCommandSpec().qualifiedName() + ": " + cause.getMessage());
             return EXIT_USAGE;
         }
+        String refused = kafkaRefusal(ex);
+        if (refused != null) {
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + refused);
+            return EXIT_USAGE;
+        }
         err.println(cmd.getCommandSpec().qualifiedName() + ": failed: " + describe(cause));
         if (System.getenv("TRPO_DEBUG") != null) {
             ex.printStackTrace(err);
@@ -78,6 +83,25 @@ public final class Main implements Runnable {
             err.println("(set TRPO_DEBUG=1 to see the stack trace)");
         }
         return EXIT_FAILURE;
+    }
+
+    /**
+     * One line for Kafka refusing the client's credentials or its ACLs (anywhere in the cause chain, e.g. inside an
+     * ExecutionException), or null: both are the user's settings to fix, not a failure with a stack trace.
+     */
+    private static String kafkaRefusal(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String message = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage().strip();
+            if (c instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                return "Kafka authentication failed: " + message + " (check the user, password and sasl.*/ssl.* settings"
+                        + " given with --kafka-config)";
+            }
+            if (c instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                return "not authorized by Kafka: " + message + " (the principal lacks an ACL; see the ACLs per component"
+                        + " in docs/operations.md)";
+            }
+        }
+        return null;
     }
 
     private static String describe(Throwable t) {
