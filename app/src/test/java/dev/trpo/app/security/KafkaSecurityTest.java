@@ -52,6 +52,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import dev.trpo.app.Main;
 import dev.trpo.app.cli.KafkaOptions;
+import dev.trpo.app.streams.StreamsCommand;
 import dev.trpo.app.trainer.TrainerCommand;
 import dev.trpo.connectors.runtime.ConnectorConfig;
 import dev.trpo.connectors.runtime.ConnectorMode;
@@ -221,6 +222,35 @@ class KafkaSecurityTest {
         assertTrue(lines.get(0).startsWith("trpo topics create: "), run::toString);
         assertTrue(lines.get(0).toLowerCase(Locale.ROOT).contains("authentication failed"), run::toString);
         assertTrue(millis < REFUSAL_MS, "gave up after " + millis + " ms");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"trainer --env CartPole-v1", "connector --env CartPole-v1 --actors 1", "streams"})
+    void aLongRunningCommandWithAWrongPasswordStopsWithOneLineNamingAuthentication(String command) throws Exception {
+        Path wrong = kafkaConfig("wrong-password", "actor", "not-the-password");
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.addAll(List.of("--run-id", RUN, "--metrics-port", "0", "--kafka-config", wrong.toString()));
+        long t0 = System.nanoTime();
+
+        Captured run = quietly(() -> capture(() -> trpo().execute(args.toArray(String[]::new))));
+
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(Main.EXIT_USAGE, run.exit(), run::toString);
+        List<String> lines = run.err().lines().filter(l -> l.startsWith("trpo ")).toList();
+        assertEquals(1, lines.size(), run::toString);
+        assertTrue(lines.get(0).toLowerCase(Locale.ROOT).contains("authentication failed"), run::toString);
+        assertFalse(run.err().contains("\tat "), run::toString);
+        assertTrue(millis < REFUSAL_MS, "gave up after " + millis + " ms");
+    }
+
+    /** The {@code trpo} command line with every long-running command, as {@link Main#run} builds it. */
+    private static CommandLine trpo() {
+        CommandLine cmd = Main.commandLine();
+        if (!cmd.getSubcommands().containsKey("streams")) {
+            // StreamsCommand exists but Main does not register it yet; Main's exception handler still applies.
+            cmd.addSubcommand(new StreamsCommand());
+        }
+        return cmd;
     }
 
     /** A {@code --kafka-config} file for a user, as the Helm chart writes it (the password inline here). */
