@@ -134,6 +134,38 @@ class KafkaSecurityTest {
     }
 
     @Test
+    void theChartsClientPropertiesTakeTheCredentialsFromTheEnvironment() throws Exception {
+        // What helm/trpo-pipeline renders for kafka.securityProtocol=SASL_PLAINTEXT; the pod gets the two variables
+        // from the credentials Secret and the bootstrap servers from TRPO_BOOTSTRAP_SERVERS.
+        Path chartFile = dir.resolve("chart-client.properties");
+        Files.writeString(chartFile, String.join("\n",
+                "security.protocol=SASL_PLAINTEXT",
+                "sasl.mechanism=SCRAM-SHA-512",
+                "config.providers=env",
+                "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+                "config.providers.env.param.allowlist.pattern=^KAFKA_SASL_.*$",
+                "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
+                        + " username=\"${env:KAFKA_SASL_USERNAME}\" password=\"${env:KAFKA_SASL_PASSWORD}\";",
+                ""));
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "topics", "create", "--run-id", RUN, "--kafka-config", chartFile.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("TRPO_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
+        pb.environment().put("KAFKA_SASL_USERNAME", "topics");
+        pb.environment().put("KAFKA_SASL_PASSWORD", PASSWORDS.get("topics"));
+        Process trpo = pb.start();
+        byte[] output = trpo.getInputStream().readAllBytes();
+
+        boolean ended = trpo.waitFor(DEADLINE_MS, TimeUnit.MILLISECONDS);
+
+        String text = new String(output, StandardCharsets.UTF_8);
+        assertTrue(ended, text);
+        assertEquals(0, trpo.exitValue(), text);
+        assertTrue(text.contains("nothing to do: every topic of run " + RUN + " exists"), text);
+    }
+
+    @Test
     void thePipelineRunsWithEachComponentUnderItsOwnCredentials() throws Exception {
         Hyperparameters hp = Hyperparameters.forEnv(ENV, Map.of(
                 Hyperparameters.BATCH_STEPS, Integer.toString(ACTORS * STEPS_PER_VERSION),
