@@ -265,39 +265,24 @@ public final class Mlp {
             double[] in = l == 0 ? input : buf.act[l];
             double[] out = buf.act[l + 1];
             int w = offset + weightOffset[l];
-            int b = offset + biasOffset[l];
+            fillRows(out, batch, params, offset + biasOffset[l], nout);
             if (nout < NARROW_OUTPUT) {
-                for (int s = 0; s < batch; s++) {
-                    int io = s * nin;
-                    int oo = s * nout;
-                    for (int j = 0; j < nout; j++) {
-                        int wo = w + j * nin;
-                        double acc = 0;
-                        for (int i = 0; i < nin; i++) {
-                            acc += params[wo + i] * in[io + i];
-                        }
-                        out[oo + j] = acc + params[b + j];
-                    }
-                }
+                Gemm.multiplyTransposeAdd(in, 0, batch, nin, params, w, nout, out, 0);
             } else {
                 double[] wt = buf.wt[l];
                 transpose(params, w, nout, nin, wt);
-                for (int s = 0; s < batch; s++) {
-                    int io = s * nin;
-                    int oo = s * nout;
-                    System.arraycopy(params, b, out, oo, nout);
-                    for (int i = 0; i < nin; i++) {
-                        double xi = in[io + i];
-                        int to = i * nout;
-                        for (int j = 0; j < nout; j++) {
-                            out[oo + j] += xi * wt[to + j];
-                        }
-                    }
-                }
+                Gemm.multiplyAdd(in, 0, batch, nin, wt, 0, nout, out, 0);
             }
             if (l < layers - 1) {
                 activate(out, batch * nout);
             }
+        }
+    }
+
+    /** Each of the first {@code rows} rows of {@code dst} (width n) := src[srcOff .. srcOff + n). */
+    private static void fillRows(double[] dst, int rows, double[] src, int srcOff, int n) {
+        for (int s = 0; s < rows; s++) {
+            System.arraycopy(src, srcOff, dst, s * n, n);
         }
     }
 
@@ -370,55 +355,25 @@ public final class Mlp {
                     grad[gb + j] += d[dof + j];
                 }
             }
-            // weight gradient: gW[j][i] += sum_s d[s][j] * in[s][i]
-            if (nout >= nin) {
+            // weight gradient gW[j][i] += sum_s d[s][j] * in[s][i], accumulated along the wider of the two sides
+            if (nin >= nout) {
+                Gemm.transposeMultiplyAdd(d, 0, batch, nout, in, 0, nin, grad, gw);
+            } else {
                 double[] acc = buf.gwt[l];
                 Arrays.fill(acc, 0, nin * nout, 0.0);
-                for (int s = 0; s < batch; s++) {
-                    int io = s * nin;
-                    int dof = s * nout;
-                    for (int i = 0; i < nin; i++) {
-                        double xi = in[io + i];
-                        int ao = i * nout;
-                        for (int j = 0; j < nout; j++) {
-                            acc[ao + j] += xi * d[dof + j];
-                        }
-                    }
-                }
+                Gemm.transposeMultiplyAdd(in, 0, batch, nin, d, 0, nout, acc, 0);
                 for (int j = 0; j < nout; j++) {
                     int go = gw + j * nin;
                     for (int i = 0; i < nin; i++) {
                         grad[go + i] += acc[i * nout + j];
                     }
                 }
-            } else {
-                for (int s = 0; s < batch; s++) {
-                    int io = s * nin;
-                    int dof = s * nout;
-                    for (int j = 0; j < nout; j++) {
-                        double dj = d[dof + j];
-                        int go = gw + j * nin;
-                        for (int i = 0; i < nin; i++) {
-                            grad[go + i] += dj * in[io + i];
-                        }
-                    }
-                }
             }
             if (l > 0) {
+                // prev[s][i] = sum_j d[s][j] W[j][i], then times the activation's derivative
                 double[] prev = buf.delta[l];
-                int w = offset + weightOffset[l];
-                for (int s = 0; s < batch; s++) {
-                    int po = s * nin;
-                    int dof = s * nout;
-                    Arrays.fill(prev, po, po + nin, 0.0);
-                    for (int j = 0; j < nout; j++) {
-                        double dj = d[dof + j];
-                        int wo = w + j * nin;
-                        for (int i = 0; i < nin; i++) {
-                            prev[po + i] += dj * params[wo + i];
-                        }
-                    }
-                }
+                Arrays.fill(prev, 0, batch * nin, 0.0);
+                Gemm.multiplyAdd(d, 0, batch, nout, params, offset + weightOffset[l], nin, prev, 0);
                 multiplyByDerivative(prev, buf.act[l], batch * nin);
             }
         }
@@ -440,57 +395,22 @@ public final class Mlp {
             double[] t = buf.tangent[l + 1];
             int w = offset + weightOffset[l];
             int vw = vOffset + weightOffset[l];
-            int vb = vOffset + biasOffset[l];
+            // t = vb + W tin + V in (the first layer's input has no tangent)
+            fillRows(t, batch, v, vOffset + biasOffset[l], nout);
             if (nout < NARROW_OUTPUT) {
-                for (int s = 0; s < batch; s++) {
-                    int io = s * nin;
-                    int oo = s * nout;
-                    for (int j = 0; j < nout; j++) {
-                        int wo = w + j * nin;
-                        int vo = vw + j * nin;
-                        double acc = 0;
-                        if (tin != null) {
-                            for (int i = 0; i < nin; i++) {
-                                acc += params[wo + i] * tin[io + i] + v[vo + i] * in[io + i];
-                            }
-                        } else {
-                            for (int i = 0; i < nin; i++) {
-                                acc += v[vo + i] * in[io + i];
-                            }
-                        }
-                        t[oo + j] = acc + v[vb + j];
-                    }
+                if (tin != null) {
+                    Gemm.multiplyTransposeAdd(tin, 0, batch, nin, params, w, nout, t, 0);
                 }
+                Gemm.multiplyTransposeAdd(in, 0, batch, nin, v, vw, nout, t, 0);
             } else {
+                if (tin != null) {
+                    double[] wt = buf.wt[l];
+                    transpose(params, w, nout, nin, wt);
+                    Gemm.multiplyAdd(tin, 0, batch, nin, wt, 0, nout, t, 0);
+                }
                 double[] vt = buf.vt[l];
                 transpose(v, vw, nout, nin, vt);
-                double[] wt = buf.wt[l];
-                if (tin != null) {
-                    transpose(params, w, nout, nin, wt);
-                }
-                for (int s = 0; s < batch; s++) {
-                    int io = s * nin;
-                    int oo = s * nout;
-                    System.arraycopy(v, vb, t, oo, nout);
-                    if (tin != null) {
-                        for (int i = 0; i < nin; i++) {
-                            double xi = in[io + i];
-                            double ti = tin[io + i];
-                            int to = i * nout;
-                            for (int j = 0; j < nout; j++) {
-                                t[oo + j] += ti * wt[to + j] + xi * vt[to + j];
-                            }
-                        }
-                    } else {
-                        for (int i = 0; i < nin; i++) {
-                            double xi = in[io + i];
-                            int to = i * nout;
-                            for (int j = 0; j < nout; j++) {
-                                t[oo + j] += xi * vt[to + j];
-                            }
-                        }
-                    }
-                }
+                Gemm.multiplyAdd(in, 0, batch, nin, vt, 0, nout, t, 0);
             }
             if (l < layers - 1) {
                 multiplyByDerivative(t, buf.act[l + 1], batch * nout);
