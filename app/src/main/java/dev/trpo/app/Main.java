@@ -11,6 +11,7 @@ import dev.trpo.app.kafka.TopicsCommand;
 import dev.trpo.app.train.TrainCommand;
 import dev.trpo.app.connector.ConnectorCommand;
 import dev.trpo.app.trainer.TrainerCommand;
+import dev.trpo.app.streams.StreamsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -22,6 +23,7 @@ import picocli.CommandLine.HelpCommand;
             HelpCommand.class,
             TrainCommand.class,
             ConnectorCommand.class,
+            StreamsCommand.class,
             TrainerCommand.class,
             BrokerCommand.class,
             TopicsCommand.class,
