@@ -105,8 +105,10 @@ class PodSpecTest {
 
         Map<String, String> settings = chart.get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
         assertEquals("pendulum-7", settings.get("TRPO_RUN_ID"));
-        assertEquals("Pendulum-v1", settings.get("TRPO_ENV"));
-        assertEquals("async", settings.get("TRPO_MODE"));
+        assertEquals("Pendulum-v1", settings.get("TRPO_STREAMS_ENV"));
+        assertEquals("Pendulum-v1", settings.get("TRPO_TRAINER_ENV"));
+        assertEquals("async", settings.get("TRPO_TRAINER_MODE"));
+        assertEquals("42", settings.get("TRPO_TRAINER_SEED"));
         assertEquals("kafka:9092", settings.get("TRPO_BOOTSTRAP_SERVERS"));
         assertEquals("/etc/trpo/kafka/client.properties", settings.get("TRPO_KAFKA_CONFIG"));
         assertEquals("9404", settings.get("TRPO_METRICS_PORT"));
@@ -115,12 +117,12 @@ class PodSpecTest {
         assertEquals("async", settings.get("TRPO_CONNECTOR_MODE"));
         assertEquals("16", settings.get("TRPO_CONNECTOR_ACTORS"));
         assertEquals("512", settings.get("TRPO_CONNECTOR_STEPS_PER_VERSION"));
-        assertEquals("0.995", settings.get("TRPO_GAMMA"));
-        assertEquals("0.9", settings.get("TRPO_LAMBDA"));
-        assertEquals("64", settings.get("TRPO_SEGMENT_LENGTH"));
-        assertEquals("/var/lib/trpo/state", settings.get("TRPO_STATE_DIR"));
-        assertEquals("8192", settings.get("TRPO_BATCH_STEPS"));
-        assertEquals("/etc/trpo/trainer/trainer.properties", settings.get("TRPO_CONFIG"));
+        assertEquals("0.995", settings.get("TRPO_STREAMS_GAMMA"));
+        assertEquals("0.9", settings.get("TRPO_STREAMS_LAMBDA"));
+        assertEquals("64", settings.get("TRPO_STREAMS_SEGMENT_LENGTH"));
+        assertEquals("/var/lib/trpo/state", settings.get("TRPO_STREAMS_STATE_DIR"));
+        assertEquals("8192", settings.get("TRPO_TRAINER_BATCH_STEPS"));
+        assertEquals("/etc/trpo/trainer/trainer.properties", settings.get("TRPO_TRAINER_CONFIG"));
         for (PodSpec pod : longRunning(chart)) {
             Container container = RenderedChart.onlyContainer(pod);
             assertEquals("demo-trpo-pipeline-settings", container.getEnvFrom().get(0).getConfigMapRef().getName(),
@@ -134,8 +136,8 @@ class PodSpecTest {
         Map<String, String> settings = RenderedChart.renderDefaults()
                 .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
-        for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_GAMMA", "TRPO_LAMBDA", "TRPO_SEGMENT_LENGTH",
-                "TRPO_BATCH_STEPS")) {
+        for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_STREAMS_GAMMA", "TRPO_STREAMS_LAMBDA", "TRPO_STREAMS_SEGMENT_LENGTH",
+                "TRPO_TRAINER_BATCH_STEPS")) {
             assertFalse(settings.containsKey(key), key);
         }
         assertEquals("8", settings.get("TRPO_CONNECTOR_ACTORS"));
