@@ -191,6 +191,11 @@ public final class Mlp {
         final double[][] vt;
         /** gwt[l]: weight-gradient accumulator in [in][out] layout. */
         final double[][] gwt;
+        /**
+         * sens[l] for hidden layers l = 0..L-2, allocated by the first {@link #prepareSensitivities}: d output_k / d
+         * (pre-activation of layer l's output) of each sample s and output k, rows (s * outputSize + k).
+         */
+        double[][] sens;
 
         Buffers(Mlp net, int maxBatch) {
             if (maxBatch < 1) {
@@ -346,35 +351,43 @@ public final class Mlp {
             int nout = sizes[l + 1];
             double[] in = l == 0 ? input : buf.act[l];
             double[] d = buf.delta[l + 1];
-            int gw = gradOffset + weightOffset[l];
-            int gb = gradOffset + biasOffset[l];
-            // bias gradient
-            for (int s = 0; s < batch; s++) {
-                int dof = s * nout;
-                for (int j = 0; j < nout; j++) {
-                    grad[gb + j] += d[dof + j];
-                }
-            }
-            // weight gradient gW[j][i] += sum_s d[s][j] * in[s][i], accumulated along the wider of the two sides
-            if (nin >= nout) {
-                Gemm.transposeMultiplyAdd(d, 0, batch, nout, in, 0, nin, grad, gw);
-            } else {
-                double[] acc = buf.gwt[l];
-                Arrays.fill(acc, 0, nin * nout, 0.0);
-                Gemm.transposeMultiplyAdd(in, 0, batch, nin, d, 0, nout, acc, 0);
-                for (int j = 0; j < nout; j++) {
-                    int go = gw + j * nin;
-                    for (int i = 0; i < nin; i++) {
-                        grad[go + i] += acc[i * nout + j];
-                    }
-                }
-            }
+            accumulateLayerGradient(l, in, d, batch, buf, grad, gradOffset);
             if (l > 0) {
                 // prev[s][i] = sum_j d[s][j] W[j][i], then times the activation's derivative
                 double[] prev = buf.delta[l];
                 Arrays.fill(prev, 0, batch * nin, 0.0);
                 Gemm.multiplyAdd(d, 0, batch, nout, params, offset + weightOffset[l], nin, prev, 0);
                 multiplyByDerivative(prev, buf.act[l], batch * nin);
+            }
+        }
+    }
+
+    /** Adds layer l's bias and weight gradients for the errors d [batch][out] and inputs in [batch][in]. */
+    private void accumulateLayerGradient(int l, double[] in, double[] d, int batch, Buffers buf, double[] grad,
+                                     int gradOffset) {
+        int nin = sizes[l];
+        int nout = sizes[l + 1];
+        int gw = gradOffset + weightOffset[l];
+        int gb = gradOffset + biasOffset[l];
+        // bias gradient
+        for (int s = 0; s < batch; s++) {
+            int dof = s * nout;
+            for (int j = 0; j < nout; j++) {
+                grad[gb + j] += d[dof + j];
+            }
+        }
+        // weight gradient gW[j][i] += sum_s d[s][j] * in[s][i], accumulated along the wider of the two sides
+        if (nin >= nout) {
+            Gemm.transposeMultiplyAdd(d, 0, batch, nout, in, 0, nin, grad, gw);
+        } else {
+            double[] acc = buf.gwt[l];
+            Arrays.fill(acc, 0, nin * nout, 0.0);
+            Gemm.transposeMultiplyAdd(in, 0, batch, nin, d, 0, nout, acc, 0);
+            for (int j = 0; j < nout; j++) {
+                int go = gw + j * nin;
+                for (int i = 0; i < nin; i++) {
+                    grad[go + i] += acc[i * nout + j];
+                }
             }
         }
     }
@@ -415,6 +428,184 @@ public final class Mlp {
             if (l < layers - 1) {
                 multiplyByDerivative(t, buf.act[l + 1], batch * nout);
             }
+        }
+    }
+    /**
+     * Caches, for the activations of the last {@link #forward} (same params, batch and buffers), the sensitivities of
+     * every output to every hidden pre-activation (one backward pass per output unit through the hidden layers).
+     * With them a Fisher-type product J^T M J v costs one product with the direction's weights and one weight
+     * gradient per layer ({@link #jvpBySensitivities}, {@link #vjpBySensitivities}) instead of two of each, which
+     * pays off from the second product on when the output is narrow. Not modified: params. Modified: buf.
+     */
+    void prepareSensitivities(double[] params, int offset, int batch, Buffers buf) {
+        checkBatch(buf, batch);
+        int layers = layerCount();
+        int k = outputSize();
+        if (buf.sens == null) {
+            buf.sens = new double[Math.max(0, layers - 1)][];
+            for (int l = 0; l < layers - 1; l++) {
+                buf.sens[l] = new double[buf.maxBatch * k * sizes[l + 1]];
+            }
+        }
+        if (layers < 2) {
+            return;
+        }
+        // the last hidden layer: d out_k / d pre = W_last[k][o] * activation'(o)
+        int n = sizes[layers - 1];
+        double[] last = buf.sens[layers - 2];
+        int w = offset + weightOffset[layers - 1];
+        for (int s = 0; s < batch; s++) {
+            for (int j = 0; j < k; j++) {
+                System.arraycopy(params, w + j * n, last, (s * k + j) * n, n);
+            }
+        }
+        multiplyByRepeatedDerivative(last, buf.act[layers - 1], batch, k, n);
+        for (int l = layers - 3; l >= 0; l--) {
+            int nout = sizes[l + 2];
+            int nin = sizes[l + 1];
+            double[] next = buf.sens[l + 1];
+            double[] cur = buf.sens[l];
+            Arrays.fill(cur, 0, batch * k * nin, 0.0);
+            Gemm.multiplyAdd(next, 0, batch * k, nout, params, offset + weightOffset[l + 1], nin, cur, 0);
+            multiplyByRepeatedDerivative(cur, buf.act[l + 1], batch, k, nin);
+        }
+    }
+
+    /** x[(s * k + j) * n + i] *= activation'(y[s * n + i]) for every output j. */
+    private void multiplyByRepeatedDerivative(double[] x, double[] y, int batch, int k, int n) {
+        switch (activation) {
+            case TANH -> {
+                for (int s = 0; s < batch; s++) {
+                    int yo = s * n;
+                    for (int j = 0; j < k; j++) {
+                        int xo = (s * k + j) * n;
+                        for (int i = 0; i < n; i++) {
+                            double yi = y[yo + i];
+                            x[xo + i] *= 1.0 - yi * yi;
+                        }
+                    }
+                }
+            }
+            case RELU -> {
+                for (int s = 0; s < batch; s++) {
+                    int yo = s * n;
+                    for (int j = 0; j < k; j++) {
+                        int xo = (s * k + j) * n;
+                        for (int i = 0; i < n; i++) {
+                            x[xo + i] = y[yo + i] > 0 ? x[xo + i] : 0.0;
+                        }
+                    }
+                }
+            }
+            case IDENTITY -> {
+            }
+        }
+    }
+
+    /**
+     * The Jacobian-vector product of {@link #jvp}, through the sensitivities cached by {@link #prepareSensitivities}
+     * (same params, input and batch): out_k = sum over layers l of sens_l,k . (V_l a_l + vb_l). Equal to
+     * {@link #jvp} up to floating-point reassociation; the result is left in {@link #outputTangent}.
+     * Not modified: params, input, v. Modified: buf.
+     */
+    void jvpBySensitivities(double[] params, int offset, double[] input, int batch, double[] v, int vOffset,
+                            Buffers buf) {
+        checkBatch(buf, batch);
+        int layers = layerCount();
+        int k = outputSize();
+        double[] t = buf.tangent[layers];
+        int last = layers - 1;
+        fillRows(t, batch, v, vOffset + biasOffset[last], k);
+        Gemm.multiplyTransposeAdd(last == 0 ? input : buf.act[last], 0, batch, sizes[last], v,
+                vOffset + weightOffset[last], k, t, 0);
+        for (int l = 0; l < last; l++) {
+            int nin = sizes[l];
+            int nout = sizes[l + 1];
+            double[] in = l == 0 ? input : buf.act[l];
+            double[] y = buf.tangent[l + 1];
+            int vw = vOffset + weightOffset[l];
+            fillRows(y, batch, v, vOffset + biasOffset[l], nout);
+            if (nout < NARROW_OUTPUT) {
+                Gemm.multiplyTransposeAdd(in, 0, batch, nin, v, vw, nout, y, 0);
+            } else {
+                double[] vt = buf.vt[l];
+                transpose(v, vw, nout, nin, vt);
+                Gemm.multiplyAdd(in, 0, batch, nin, vt, 0, nout, y, 0);
+            }
+            addRowDots(buf.sens[l], y, batch, k, nout, t);
+        }
+    }
+
+    /** t[s * k + j] += sens[(s * k + j) * n ..] . y[s * n ..], four rows at a time for four independent sums. */
+    private static void addRowDots(double[] sens, double[] y, int batch, int k, int n, double[] t) {
+        int rows = batch * k;
+        int r = 0;
+        for (; r + 3 < rows; r += 4) {
+            int s0 = r * n;
+            int y0 = (r / k) * n;
+            int y1 = ((r + 1) / k) * n;
+            int y2 = ((r + 2) / k) * n;
+            int y3 = ((r + 3) / k) * n;
+            double acc0 = 0;
+            double acc1 = 0;
+            double acc2 = 0;
+            double acc3 = 0;
+            for (int i = 0; i < n; i++) {
+                acc0 += sens[s0 + i] * y[y0 + i];
+                acc1 += sens[s0 + n + i] * y[y1 + i];
+                acc2 += sens[s0 + 2 * n + i] * y[y2 + i];
+                acc3 += sens[s0 + 3 * n + i] * y[y3 + i];
+            }
+            t[r] += acc0;
+            t[r + 1] += acc1;
+            t[r + 2] += acc2;
+            t[r + 3] += acc3;
+        }
+        for (; r < rows; r++) {
+            int so = r * n;
+            int yo = (r / k) * n;
+            double acc = 0;
+            for (int i = 0; i < n; i++) {
+                acc += sens[so + i] * y[yo + i];
+            }
+            t[r] += acc;
+        }
+    }
+
+    /**
+     * The vector-Jacobian product of {@link #backward}, through the sensitivities cached by
+     * {@link #prepareSensitivities} (same params, input and batch): ADDS J^T u into {@code grad[gradOffset ..]} for
+     * the output gradient u the caller wrote into {@link #outputGradient}. Equal to {@link #backward} up to
+     * floating-point reassociation. Not modified: input. Modified: grad, buf.
+     */
+    void vjpBySensitivities(double[] input, int batch, Buffers buf, double[] grad, int gradOffset) {
+        checkBatch(buf, batch);
+        int layers = layerCount();
+        int k = outputSize();
+        double[] u = buf.delta[layers];
+        int last = layers - 1;
+        accumulateLayerGradient(last, last == 0 ? input : buf.act[last], u, batch, buf, grad, gradOffset);
+        for (int l = 0; l < last; l++) {
+            int n = sizes[l + 1];
+            double[] sens = buf.sens[l];
+            double[] e = buf.delta[l + 1];
+            // e[s] = sum_j u[s][j] sens[s][j]: the error at layer l's pre-activation
+            for (int s = 0; s < batch; s++) {
+                int eo = s * n;
+                int so = s * k * n;
+                double u0 = u[s * k];
+                for (int i = 0; i < n; i++) {
+                    e[eo + i] = u0 * sens[so + i];
+                }
+                for (int j = 1; j < k; j++) {
+                    double uj = u[s * k + j];
+                    int sj = so + j * n;
+                    for (int i = 0; i < n; i++) {
+                        e[eo + i] += uj * sens[sj + i];
+                    }
+                }
+            }
+            accumulateLayerGradient(l, l == 0 ? input : buf.act[l], e, batch, buf, grad, gradOffset);
         }
     }
 }

@@ -16,6 +16,12 @@ import java.util.random.RandomGenerator;
  * [-20, 2] where used). All buffers are preallocated for {@code maxBatch}; not thread-safe.
  */
 public final class PolicyObjective {
+    /**
+     * Widest output for which F v uses cached sensitivities: they cost one backward pass per output at load and
+     * outputs x hidden width doubles per sample, and save two dense products per layer on every F v.
+     */
+    private static final int MAX_SENSITIVITY_OUTPUTS = 8;
+
     private final Mlp net;
     private final boolean discrete;
     /** logits per sample (discrete) or action dimension (Gaussian). */
@@ -42,6 +48,11 @@ public final class PolicyObjective {
     private final double[] fisherObs;
     private final double[] fisherDist;
     private final int[] permutation;
+    /**
+     * Whether F v goes through cached output sensitivities ({@link Mlp#prepareSensitivities}): half the dense
+     * products per F v, for a narrow output (a few logits or action dimensions).
+     */
+    private final boolean useSensitivities;
 
     private int n;
     private int fisherN;
@@ -101,6 +112,7 @@ public final class PolicyObjective {
         fisherObs = new double[maxBatch * in];
         fisherDist = new double[maxBatch * outDim];
         permutation = new int[maxBatch];
+        useSensitivities = outDim <= MAX_SENSITIVITY_OUTPUTS;
     }
 
     /** Length of the parameter vector (MLP, then the log-std for a Gaussian head). */
@@ -196,6 +208,9 @@ public final class PolicyObjective {
             fisherBuf = oldBuf;
             fisherInput = this.obs;
             fisherOldDist = oldDist;
+            if (useSensitivities) {
+                net.prepareSensitivities(thetaOld, 0, n, oldBuf);
+            }
         } else {
             for (int i = 0; i < n; i++) {
                 permutation[i] = i;
@@ -215,6 +230,9 @@ public final class PolicyObjective {
             fisherInput = fisherObs;
             fisherOldDist = fisherDist;
             net.forward(thetaOld, 0, fisherObs, m, fisherSubBuf);
+            if (useSensitivities) {
+                net.prepareSensitivities(thetaOld, 0, m, fisherSubBuf);
+            }
         }
         loaded = true;
     }
@@ -289,7 +307,11 @@ public final class PolicyObjective {
         }
         final int m = fisherN;
         java.util.Arrays.fill(out, 0, parameterCount, 0.0);
-        net.jvp(thetaOld, 0, fisherInput, m, v, 0, fisherBuf);
+        if (useSensitivities) {
+            net.jvpBySensitivities(thetaOld, 0, fisherInput, m, v, 0, fisherBuf);
+        } else {
+            net.jvp(thetaOld, 0, fisherInput, m, v, 0, fisherBuf);
+        }
         double[] t = net.outputTangent(fisherBuf);
         double[] u = net.outputGradient(fisherBuf);
         double invM = 1.0 / m;
@@ -322,7 +344,11 @@ public final class PolicyObjective {
                 out[mlpCount + k] = 2.0 * s * s * v[mlpCount + k];
             }
         }
-        net.backward(thetaOld, 0, fisherInput, m, fisherBuf, out, 0);
+        if (useSensitivities) {
+            net.vjpBySensitivities(fisherInput, m, fisherBuf, out, 0);
+        } else {
+            net.backward(thetaOld, 0, fisherInput, m, fisherBuf, out, 0);
+        }
     }
 
     /**
