@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * publishing transitions, until SIGTERM (which flushes every record already sent) or {@code --max-steps}.
  */
 @Command(name = "connector", mixinStandardHelpOptions = true,
-        description = "Run actors: step environments with the run's newest policy and publish transitions.")
+        description = {"Actors: step environments with the policy, publish transitions.",
+            "Steps environments with the run's newest policy and publishes one transition per step."})
 public final class ConnectorCommand implements Callable<Integer> {
 
     @Option(names = "--run-id", required = true, defaultValue = "${env:TRPO_RUN_ID}",

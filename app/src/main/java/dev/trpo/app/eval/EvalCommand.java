@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 
 /** {@code trpo eval --policy FILE}: mean and std of deterministic episode returns. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a policy snapshot (an Avro file, e.g. runs/<id>/policy.avro) with deterministic actions.")
+        description = {"Evaluate a policy snapshot with deterministic actions.",
+            "Plays episodes with a PolicySnapshot file (e.g. runs/<id>/policy.avro) and prints the mean and std of the returns."})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--policy", required = true, paramLabel = "FILE", description = "A PolicySnapshot in single-object encoding.")
     Path policy;

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /** {@code trpo broker}: a real single-node Kafka broker (KRaft) on loopback until interrupted. */
 @Command(name = "broker", mixinStandardHelpOptions = true,
-        description = "Run a single-node Kafka broker (KRaft, in-process, 127.0.0.1) until interrupted.")
+        description = {"A single-node Kafka broker (KRaft, 127.0.0.1) until interrupted.",
+            "Runs a real Kafka broker in this process and prints its bootstrap address."})
 public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1; 0 = any free port (default ${DEFAULT-VALUE}).")
     int port;

@@ -43,8 +43,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * publishes first; {@code --env}, {@code --obs-size}, {@code --action-kind}, {@code --action-size} give them instead.
  */
 @Command(name = "streams", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run the stream processors of a run: validate transitions, dead-letter bad ones, assemble segments "
-                + "with GAE advantages, summarise episodes (exactly once).")
+        description = {"Stream processors: validate, dead-letter, segments with GAE.",
+            "Validates transitions, dead-letters bad ones, assembles segments with GAE advantages and summarises "
+                + "episodes, exactly once."})
 public final class StreamsCommand implements Callable<Integer> {
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 

@@ -62,7 +62,9 @@ import picocli.CommandLine.Option;
  * standalone commands), shows progress, then evaluates the final policy and writes the run folder.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train a policy end to end: embedded Kafka broker (unless --bootstrap-servers), topics, connector, stream processors and trainer in one JVM.")
+        description = {"Train end to end in one JVM, on an embedded or a given Kafka.",
+            "Starts an embedded Kafka broker (unless --bootstrap-servers), creates the topics, runs connector, stream "
+                + "processors and trainer in one JVM, then evaluates the policy and writes the run folder."})
 public final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
     /** Solved thresholds of the built-in tasks (the targets), used for steps-to-threshold and the plot. */

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  * its key without {@code trpo.trainer.}, dots turned into dashes.
  */
 @Command(name = "trainer", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run the trainer of a run: batch segments, make TRPO updates, publish policies exactly once.")
+        description = {"Trainer: TRPO updates on segments, policies published exactly once.",
+            "Batches segments, makes trust-region updates and publishes versioned policies exactly once."})
 public final class TrainerCommand implements Callable<Integer> {
     /** Exit code when another trainer of the same run took over. */
     public static final int EXIT_FENCED = 3;
