@@ -54,6 +54,19 @@ public final class PolicyObjective {
      */
     private final boolean useSensitivities;
 
+    // F v in two halves of the Fisher rows (with sensitivities): the first half reads the rows in place, the second
+    // has its own copy, activations and gradient; the halves are summed first then second.
+    private final BatchHalves fisherHalves;
+    private final Mlp.Buffers secondBuf;
+    private final double[] secondObs;
+    private final double[] secondGrad;
+    private final double[] secondScratch;
+    /** Gaussian head: 1 / (m sigma_k^2), the output Fisher's diagonal over the sample count. */
+    private final double[] outputFisherScale;
+    private int fisherSplit;
+    private double[] fisherV;
+    private double[] fisherOut;
+
     private int n;
     private int fisherN;
     private Mlp.Buffers fisherBuf;
@@ -113,6 +126,13 @@ public final class PolicyObjective {
         fisherDist = new double[maxBatch * outDim];
         permutation = new int[maxBatch];
         useSensitivities = outDim <= MAX_SENSITIVITY_OUTPUTS;
+        int secondRows = maxBatch - BatchHalves.split(maxBatch);
+        secondBuf = net.buffers(Math.max(1, secondRows));
+        secondObs = new double[Math.max(1, secondRows) * in];
+        secondGrad = new double[mlpCount];
+        secondScratch = new double[outDim];
+        outputFisherScale = new double[outDim];
+        fisherHalves = new BatchHalves(() -> fisherHalf(0), () -> fisherHalf(1));
     }
 
     /** Length of the parameter vector (MLP, then the log-std for a Gaussian head). */
@@ -208,9 +228,6 @@ public final class PolicyObjective {
             fisherBuf = oldBuf;
             fisherInput = this.obs;
             fisherOldDist = oldDist;
-            if (useSensitivities) {
-                net.prepareSensitivities(thetaOld, 0, n, oldBuf);
-            }
         } else {
             for (int i = 0; i < n; i++) {
                 permutation[i] = i;
@@ -230,8 +247,15 @@ public final class PolicyObjective {
             fisherInput = fisherObs;
             fisherOldDist = fisherDist;
             net.forward(thetaOld, 0, fisherObs, m, fisherSubBuf);
-            if (useSensitivities) {
-                net.prepareSensitivities(thetaOld, 0, m, fisherSubBuf);
+        }
+        if (useSensitivities) {
+            int h = BatchHalves.split(fisherN);
+            fisherSplit = h;
+            net.prepareSensitivities(thetaOld, 0, h, fisherBuf);
+            if (fisherN > h) {
+                System.arraycopy(fisherInput, h * in, secondObs, 0, (fisherN - h) * in);
+                net.forward(thetaOld, 0, secondObs, fisherN - h, secondBuf);
+                net.prepareSensitivities(thetaOld, 0, fisherN - h, secondBuf);
             }
         }
         loaded = true;
@@ -307,37 +331,11 @@ public final class PolicyObjective {
         }
         final int m = fisherN;
         java.util.Arrays.fill(out, 0, parameterCount, 0.0);
-        if (useSensitivities) {
-            net.jvpBySensitivities(thetaOld, 0, fisherInput, m, v, 0, fisherBuf);
-        } else {
-            net.jvp(thetaOld, 0, fisherInput, m, v, 0, fisherBuf);
-        }
-        double[] t = net.outputTangent(fisherBuf);
-        double[] u = net.outputGradient(fisherBuf);
         double invM = 1.0 / m;
-        if (discrete) {
-            for (int i = 0; i < m; i++) {
-                int o = i * outDim;
-                double pt = 0;
-                for (int k = 0; k < outDim; k++) {
-                    double p = Math.exp(fisherOldDist[o + k]);
-                    rowScratch[k] = p;
-                    pt += p * t[o + k];
-                }
-                for (int k = 0; k < outDim; k++) {
-                    u[o + k] = rowScratch[k] * (t[o + k] - pt) * invM;
-                }
-            }
-        } else {
+        if (!discrete) {
             for (int k = 0; k < outDim; k++) {
                 double std = Math.exp(oldLogStd[k]);
-                rowScratch[k] = invM / (std * std);
-            }
-            for (int i = 0; i < m; i++) {
-                int o = i * outDim;
-                for (int k = 0; k < outDim; k++) {
-                    u[o + k] = t[o + k] * rowScratch[k];
-                }
+                outputFisherScale[k] = invM / (std * std);
             }
             for (int k = 0; k < outDim; k++) {
                 double s = logStdSlope[k];
@@ -345,9 +343,64 @@ public final class PolicyObjective {
             }
         }
         if (useSensitivities) {
-            net.vjpBySensitivities(fisherInput, m, fisherBuf, out, 0);
+            fisherV = v;
+            fisherOut = out;
+            java.util.Arrays.fill(secondGrad, 0.0);
+            fisherHalves.run(m);
+            fisherV = null;
+            fisherOut = null;
+            for (int i = 0; i < mlpCount; i++) {
+                out[i] += secondGrad[i];
+            }
         } else {
+            net.jvp(thetaOld, 0, fisherInput, m, v, 0, fisherBuf);
+            multiplyByOutputFisher(net.outputTangent(fisherBuf), fisherOldDist, 0, m, invM, rowScratch,
+                    net.outputGradient(fisherBuf));
             net.backward(thetaOld, 0, fisherInput, m, fisherBuf, out, 0);
+        }
+    }
+
+    /** J^T M J v over one half of the Fisher rows, added into the half's own gradient. */
+    private void fisherHalf(int half) {
+        int h = fisherSplit;
+        int rows = half == 0 ? h : fisherN - h;
+        if (rows == 0) {
+            return;
+        }
+        Mlp.Buffers buf = half == 0 ? fisherBuf : secondBuf;
+        double[] input = half == 0 ? fisherInput : secondObs;
+        net.jvpBySensitivities(thetaOld, 0, input, rows, fisherV, 0, buf);
+        multiplyByOutputFisher(net.outputTangent(buf), fisherOldDist, half == 0 ? 0 : h * outDim, rows,
+                1.0 / fisherN, half == 0 ? rowScratch : secondScratch, net.outputGradient(buf));
+        net.vjpBySensitivities(input, rows, buf, half == 0 ? fisherOut : secondGrad, 0);
+    }
+
+    /**
+     * u = M t / m row by row, M the Fisher of the output distribution at pi_old (categorical: diag(p) - p p^T on the
+     * logits; Gaussian: diag(1 / sigma^2) on the mean). Not modified: t, dist. Modified: scratch, u.
+     */
+    private void multiplyByOutputFisher(double[] t, double[] dist, int distOff, int rows, double invM,
+                                        double[] scratch, double[] u) {
+        if (discrete) {
+            for (int i = 0; i < rows; i++) {
+                int o = i * outDim;
+                double pt = 0;
+                for (int k = 0; k < outDim; k++) {
+                    double p = Math.exp(dist[distOff + o + k]);
+                    scratch[k] = p;
+                    pt += p * t[o + k];
+                }
+                for (int k = 0; k < outDim; k++) {
+                    u[o + k] = scratch[k] * (t[o + k] - pt) * invM;
+                }
+            }
+        } else {
+            for (int i = 0; i < rows; i++) {
+                int o = i * outDim;
+                for (int k = 0; k < outDim; k++) {
+                    u[o + k] = t[o + k] * outputFisherScale[k];
+                }
+            }
         }
     }
 

@@ -45,6 +45,14 @@ public final class TrpoUpdater {
     private double[] mbObs;
     private double[] mbTargets;
     private int[] order;
+    // the second half of each minibatch: its own rows, activations and gradient (see BatchHalves)
+    private Mlp.Buffers criticBuf2;
+    private double[] criticGrad2;
+    private double[] mbObs2;
+    private final BatchHalves criticHalves = new BatchHalves(() -> criticHalf(0), () -> criticHalf(1));
+    private double[] criticWeights;
+    private int mbRows;
+    private int mbSplit;
 
     /**
      * @param trpo   policy-step hyper-parameters
@@ -136,6 +144,10 @@ public final class TrpoUpdater {
             criticBuf = criticNet.buffers(cap);
             criticGrad = new double[criticNet.parameterCount()];
             mbObs = new double[cap * ac.obsDim()];
+            int second = Math.max(1, cap - BatchHalves.split(cap));
+            criticBuf2 = criticNet.buffers(second);
+            criticGrad2 = new double[criticNet.parameterCount()];
+            mbObs2 = new double[second * ac.obsDim()];
             mbTargets = new double[cap];
             order = new int[cap];
         }
@@ -187,23 +199,48 @@ public final class TrpoUpdater {
             }
             for (int start = 0; start < n; start += mb) {
                 int m = Math.min(mb, n - start);
+                int h = BatchHalves.split(m);
                 for (int k = 0; k < m; k++) {
                     int idx = order[start + k];
-                    System.arraycopy(normObs, idx * in, mbObs, k * in, in);
+                    if (k < h) {
+                        System.arraycopy(normObs, idx * in, mbObs, k * in, in);
+                    } else {
+                        System.arraycopy(normObs, idx * in, mbObs2, (k - h) * in, in);
+                    }
                     mbTargets[k] = targets[idx];
                 }
-                criticNet.forward(w, 0, mbObs, m, criticBuf);
-                double[] v = criticNet.output(criticBuf);
-                double[] dv = criticNet.outputGradient(criticBuf);
-                double scale = 2.0 / m;
-                for (int k = 0; k < m; k++) {
-                    dv[k] = scale * (v[k] - mbTargets[k]);
-                }
+                criticWeights = w;
+                mbRows = m;
+                mbSplit = h;
                 java.util.Arrays.fill(criticGrad, 0.0);
-                criticNet.backward(w, 0, mbObs, m, criticBuf, criticGrad, 0);
+                java.util.Arrays.fill(criticGrad2, 0.0);
+                criticHalves.run(m);
+                for (int i = 0; i < criticGrad.length; i++) {
+                    criticGrad[i] += criticGrad2[i];
+                }
                 adam.apply(w, criticGrad, critic.learningRate(), critic.eps());
             }
         }
+        criticWeights = null;
+    }
+
+    /** Forward and backward of the squared error over one half of the current minibatch, into its own gradient. */
+    private void criticHalf(int half) {
+        int first = half == 0 ? 0 : mbSplit;
+        int rows = half == 0 ? mbSplit : mbRows - mbSplit;
+        if (rows == 0) {
+            return;
+        }
+        Mlp.Buffers buf = half == 0 ? criticBuf : criticBuf2;
+        double[] x = half == 0 ? mbObs : mbObs2;
+        criticNet.forward(criticWeights, 0, x, rows, buf);
+        double[] v = criticNet.output(buf);
+        double[] dv = criticNet.outputGradient(buf);
+        double scale = 2.0 / mbRows;
+        for (int k = 0; k < rows; k++) {
+            dv[k] = scale * (v[k] - mbTargets[first + k]);
+        }
+        criticNet.backward(criticWeights, 0, x, rows, buf, half == 0 ? criticGrad : criticGrad2, 0);
     }
 
     /**
