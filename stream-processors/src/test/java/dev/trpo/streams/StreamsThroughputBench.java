@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -139,6 +141,8 @@ public final class StreamsThroughputBench {
                 ProducerConfig.BUFFER_MEMORY_CONFIG, 256L * 1024 * 1024);
         String topic = topics.transitions().name();
         var serializer = topics.transitions().valueSerde().serializer();
+        AtomicLong failures = new AtomicLong();
+        AtomicReference<Exception> firstFailure = new AtomicReference<>();
         long[] episode = new long[actors];
         int[] step = new int[actors];
         int[] length = new int[actors];
@@ -158,7 +162,12 @@ public final class StreamsThroughputBench {
                             .setTruncated(truncated).setBehaviourLogProb(-0.69).setValue(rng.nextDouble() * 10)
                             .setBootstrapValue(truncated ? rng.nextDouble() * 10 : null).setLastOfVersion(false).setPolicyVersion(0)
                             .setTimestampMs(System.currentTimeMillis()).build();
-                    producer.send(new ProducerRecord<>(topic, t.getActorId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, t)));
+                    producer.send(new ProducerRecord<>(topic, t.getActorId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, t)),
+                            (metadata, e) -> {
+                                if (e != null && failures.getAndIncrement() == 0) {
+                                    firstFailure.set(e);
+                                }
+                            });
                     step[a]++;
                     if (ends) {
                         episode[a]++;
@@ -168,6 +177,11 @@ public final class StreamsThroughputBench {
                 }
             }
             producer.flush();
+        }
+        // A batch that expires (delivery.timeout.ms) on a starved machine would leave the run short of N forever.
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " transitions were not produced; first failure: " + firstFailure.get(),
+                    firstFailure.get());
         }
     }
 }

@@ -39,7 +39,8 @@ import dev.trpo.streams.validation.InvalidTransitionException;
  *   step 0 of a later episode. A step at or before the last accepted (episode, step) is a duplicate: dropped,
  *   counted, dead-lettered. Any other step (a gap, a step of a closed episode) is dead-lettered as out of order;
  *   after a lost step the rest of that episode is out of order, and its open run is closed as abandoned when the
- *   actor starts its next episode or goes silent. An actor's first step ever may be any step.</li>
+ *   actor starts its next episode or goes silent. An actor's first step ever may be any step (after the input's
+ *   retention dropped its beginning, say); that episode's summary then covers the steps seen.</li>
  *   <li><b>Cuts.</b> The open run (one actor, one policy version, one episode) becomes a segment when the episode
  *   ends ({@code EPISODE_END}), at a step with {@code lastOfVersion} ({@code VERSION_END}, bootstrapping from its
  *   bootstrap value), when it reaches {@code segment-length} steps ({@code LENGTH}), or when a step of another
