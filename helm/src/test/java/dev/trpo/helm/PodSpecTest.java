@@ -109,6 +109,7 @@ class PodSpecTest {
         assertEquals("Pendulum-v1", settings.get("TRPO_TRAINER_ENV"));
         assertEquals("async", settings.get("TRPO_TRAINER_MODE"));
         assertEquals("42", settings.get("TRPO_TRAINER_SEED"));
+        assertEquals("3", settings.get("TRPO_STREAMS_REPLICATION_FACTOR"), "changelog topics as replicated as the run's topics");
         assertEquals("kafka:9092", settings.get("TRPO_BOOTSTRAP_SERVERS"));
         assertEquals("/etc/trpo/kafka/client.properties", settings.get("TRPO_KAFKA_CONFIG"));
         assertEquals("9404", settings.get("TRPO_METRICS_PORT"));
