@@ -192,6 +192,8 @@ public final class TrainCommand implements Callable<Integer> {
             Map<String, Object> streamsProps = new HashMap<>(clientProps);
             // Latency, not throughput, bounds a sync run: every version waits for the segments' transaction.
             streamsProps.putIfAbsent("commit.interval.ms", "10");
+            // A stream thread only commits between polls: a short poll lets the last segments of a version out at once.
+            streamsProps.putIfAbsent("poll.ms", "5");
             streamsProps.putIfAbsent("producer.linger.ms", "1");
             StreamsService streams = new StreamsService(streamsSettings, streamsProps, registry);
             Map<String, Object> connectorProps = new HashMap<>(clientProps);
