@@ -9,12 +9,14 @@ import java.util.Locale;
 final class Progress {
     private static final int BAR_WIDTH = 24;
     private static final long PLAIN_INTERVAL_NANOS = 5_000_000_000L;
+    private static final long REDRAW_INTERVAL_NANOS = 250_000_000L;
 
     private final PrintStream out;
     private final boolean terminal;
     private final long totalSteps;
     private final long startNanos = System.nanoTime();
     private long lastPlainNanos;
+    private long lastRedrawNanos;
     private int lastLength;
 
     Progress(PrintStream out, boolean terminal, long totalSteps) {
@@ -39,8 +41,13 @@ final class Progress {
         String eta = sps > 0 && steps < totalSteps ? formatSeconds((totalSteps - steps) / sps) : "-";
         String stats = String.format(Locale.ROOT, "steps %,d/%,d  episodes %,d  v%d  return(100) %s  kl %s  %,.0f steps/s  left %s",
                 steps, totalSteps, episodes, version, Double.isNaN(meanReturn100) ? "-" : String.format(Locale.ROOT, "%.1f", meanReturn100),
-                Double.isNaN(kl) ? "-" : String.format(Locale.ROOT, "%.4f", kl), sps, eta);
+                Double.isNaN(kl) || version == 0 ? "-" : String.format(Locale.ROOT, "%.4f", kl), sps, eta);
+        long now = System.nanoTime();
         if (terminal) {
+            if (!force && now - lastRedrawNanos < REDRAW_INTERVAL_NANOS) {
+                return;
+            }
+            lastRedrawNanos = now;
             int filled = (int) Math.round(fraction * BAR_WIDTH);
             String line = "[" + "#".repeat(filled) + " ".repeat(BAR_WIDTH - filled) + "] "
                     + String.format(Locale.ROOT, "%3.0f%% ", fraction * 100) + stats;
@@ -49,7 +56,6 @@ final class Progress {
             out.flush();
             lastLength = line.length();
         } else {
-            long now = System.nanoTime();
             if (force || now - lastPlainNanos >= PLAIN_INTERVAL_NANOS) {
                 lastPlainNanos = now;
                 out.println(String.format(Locale.ROOT, "progress %3.0f%% ", fraction * 100) + stats);
