@@ -199,7 +199,9 @@ public final class TrainCommand implements Callable<Integer> {
             Map<String, Object> connectorProps = new HashMap<>(clientProps);
             connectorProps.putIfAbsent("linger.ms", "1");
             ConnectorRuntime connector = new ConnectorRuntime(new ConnectorConfig(id, envId, actors, seed, stepsPerVersion,
-                    trainerMode == TrainerMode.SYNC ? ConnectorMode.SYNC : ConnectorMode.ASYNC, "actor", versions * stepsPerVersion),
+                    trainerMode == TrainerMode.SYNC ? ConnectorMode.SYNC : ConnectorMode.ASYNC, "actor",
+                    // async actors never wait: they run until the trainer has published its last version
+                    trainerMode == TrainerMode.SYNC ? versions * stepsPerVersion : 0),
                     connectorProps, registry);
             obs.setReady(() -> streams.isRunning() && !trainer.status().terminal());
 
