@@ -28,12 +28,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The learner's hot path at the Zoo's settings, 64x64 tanh networks, one thread:
- * {@code fisherVectorProduct} (one exact F v), {@code policyStep} (gradient, CG, line search) and {@code fullUpdate}
- * (policy step plus critic fit). Problems: {@code cartpole} (obs 4, 2 actions, critic 20 epochs of 512) and
- * {@code pendulum} (obs 3, 1-d Gaussian, critic 15 epochs of 128), at batch 1024 or 2048.
- * sb3-contrib on this kind of machine (../shared/REFERENCE.md): CartPole/1024 policy step 0.079 s, whole update
- * 0.115 s; Pendulum/2048 policy step 0.119 s, whole update 0.253 s.
+ * The learner's hot path at the Zoo's settings, 64x64 tanh networks, called from one thread (the policy module
+ * hands half of each F v and critic minibatch to its spare-core worker): {@code fisherVectorProduct} (one exact
+ * F v), {@code policyStep} (gradient, CG, line search) and {@code fullUpdate} (policy step plus critic fit).
+ * Problems with the Zoo's shapes and critic settings: {@code cartpole} (obs 4, 2 actions, damping 1e-3, critic 20
+ * epochs of 512, batch 1024), {@code pendulum} (obs 3, 1-d Gaussian, 15 epochs of 128, batch 2048), {@code acrobot}
+ * (obs 6, 3 actions, 10 epochs of 128, batch 2048), {@code mountaincar} (obs 2, 3 actions, 20 epochs of 128, batch
+ * 2048); damping 0.1 except CartPole. sb3-contrib on this kind of machine (../shared/REFERENCE.md), seconds per
+ * whole update (policy step / critic): CartPole 0.115 (0.079 / 0.036), Pendulum 0.253 (0.119 / 0.135), Acrobot
+ * 0.242 (0.167 / 0.144), MountainCar 0.294 (0.158 / 0.304). Figures: bench/README.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,11 +46,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class TrpoUpdateBenchmark {
     /** Which environment's shapes and critic settings. */
-    @Param({"cartpole", "pendulum"})
+    @Param({"cartpole", "pendulum", "acrobot", "mountaincar"})
     public String problem;
 
-    /** Samples per update. */
-    @Param({"1024", "2048"})
+    /** Samples per update; 0 = the Zoo's (1024 for CartPole, 2048 otherwise). */
+    @Param({"0"})
     public int batch;
 
     private ActorCritic ac;
@@ -66,9 +69,36 @@ public class TrpoUpdateBenchmark {
     @Setup
     public void setUp() {
         boolean cartpole = problem.equals("cartpole");
-        int obsDim = cartpole ? 4 : 3;
-        ActionSpace space = cartpole ? new ActionSpace.Discrete(2)
-                : new ActionSpace.Box(new double[] {-2}, new double[] {2});
+        int obsDim;
+        ActionSpace space;
+        int epochs;
+        switch (problem) {
+            case "cartpole" -> {
+                obsDim = 4;
+                space = new ActionSpace.Discrete(2);
+                epochs = 20;
+            }
+            case "pendulum" -> {
+                obsDim = 3;
+                space = new ActionSpace.Box(new double[] {-2}, new double[] {2});
+                epochs = 15;
+            }
+            case "acrobot" -> {
+                obsDim = 6;
+                space = new ActionSpace.Discrete(3);
+                epochs = 10;
+            }
+            case "mountaincar" -> {
+                obsDim = 2;
+                space = new ActionSpace.Discrete(3);
+                epochs = 20;
+            }
+            default -> throw new IllegalArgumentException("problem must be cartpole, pendulum, acrobot or "
+                    + "mountaincar, got " + problem);
+        }
+        if (batch == 0) {
+            batch = cartpole ? 1024 : 2048;
+        }
         ac = ActorCritic.create(obsDim, space, new int[] {64, 64}, Activation.TANH, 0.0, false, 1);
         actorStart = ac.actorParameters().clone();
         criticStart = ac.criticParameters().clone();
@@ -89,10 +119,10 @@ public class TrpoUpdateBenchmark {
             targets[i] = obs[i * obsDim] + r.nextGaussian();
         }
         data = new Batch(batch, obs, actions, logp, adv, targets);
-        // Zoo: CartPole cg_damping 1e-3, 20 critic epochs, minibatch 512; Pendulum damping 0.1, 15 epochs of 128
+        // Zoo: CartPole cg_damping 1e-3, minibatch 512; the others damping 0.1, minibatch 128
         TrpoConfig trpo = new TrpoConfig(0.01, cartpole ? 1e-3 : 0.1, 15, 1e-10, 0.8, 10, KlConvention.SB3, 1.0,
                 true);
-        CriticConfig critic = new CriticConfig(1e-3, 1e-5, cartpole ? 20 : 15, cartpole ? 512 : 128);
+        CriticConfig critic = new CriticConfig(1e-3, 1e-5, epochs, cartpole ? 512 : 128);
         updater = new TrpoUpdater(trpo, critic);
         adam = new AdamState(ac.criticParameters().length);
         objective = new PolicyObjective(ac.actorNet(), space, batch);

@@ -108,6 +108,35 @@ class MlpTest {
     }
 
     @Test
+    void tanhKernelAgreesWithMathTanhEverywhereAndIsOdd() {
+        // two ulps of 1: the rational part's bound (5e-16) with the reference's rounding
+        final double tanhTol = 5e-16;
+        double[] x = new double[4001 + 6];
+        for (int i = 0; i <= 4000; i++) {
+            x[i] = -12 + 24.0 * i / 4000; // crosses the switch to the exp route at |x| = 5
+        }
+        double[] special = {0.0, 1e-300, 5.0, 800, -800, Double.NaN};
+        System.arraycopy(special, 0, x, 4001, special.length);
+        double[] y = x.clone();
+        double[] minusY = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            minusY[i] = -x[i];
+        }
+
+        Mlp.tanhInPlace(y, y.length, new double[y.length]);
+        Mlp.tanhInPlace(minusY, minusY.length, new double[y.length]);
+
+        for (int i = 0; i < x.length; i++) {
+            if (Double.isNaN(x[i])) {
+                assertTrue(Double.isNaN(y[i]), "tanh(NaN)");
+            } else {
+                assertEquals(Math.tanh(x[i]), y[i], tanhTol, "tanh(" + x[i] + ")");
+                assertEquals(-y[i], minusY[i], 0.0, "tanh(-x) = -tanh(x) at " + x[i]);
+            }
+        }
+    }
+
+    @Test
     void parameterCountFollowsTheLayout() {
         Mlp net = new Mlp(4, new int[] {8}, 2, Activation.TANH);
 
