@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -29,6 +28,7 @@ import dev.trpo.app.cli.MetricsOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.http.Observability;
 import dev.trpo.app.kafka.KafkaAdmin;
+import dev.trpo.app.trainer.TrainerCommand;
 import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.eval.PolicyEvaluator;
@@ -143,7 +143,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalEpisodes < 1) {
             throw new UsageException("--eval-episodes must be >= 1, got " + evalEpisodes);
         }
-        Map<String, String> overrides = new HashMap<>(readConfig(config));
+        Map<String, String> overrides = new HashMap<>(TrainerCommand.readConfig(config));
         overrides.put(Hyperparameters.MODE, trainerMode.name().toLowerCase(Locale.ROOT));
         overrides.put(Hyperparameters.MAX_POLICY_LAG, String.valueOf(maxPolicyLag));
         Hyperparameters hp = Hyperparameters.forEnv(envId, overrides);
@@ -356,21 +356,6 @@ public final class TrainCommand implements Callable<Integer> {
     private static double gauge(MeterRegistry registry, String name) {
         Gauge g = registry.find(name).gauge();
         return g == null ? Double.NaN : g.value();
-    }
-
-    private static Map<String, String> readConfig(Path file) {
-        if (file == null) {
-            return Map.of();
-        }
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(file)) {
-            p.load(in);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UsageException("--config " + file + ": cannot read it as a properties file (" + e.getMessage() + ")");
-        }
-        Map<String, String> out = new HashMap<>();
-        p.forEach((k, v) -> out.put(k.toString(), v.toString().strip()));
-        return out;
     }
 
     private static double round(double v, int digits) {
