@@ -36,7 +36,8 @@ import dev.trpo.policy.TrpoConfig;
  * @param cgResidualTolerance     CG stops when |r|^2 falls below this, in [0, inf) (default 1e-10)
  * @param lineSearchShrink        backtracking factor, in (0, 1) (default 0.8)
  * @param lineSearchMaxIterations line-search tries, &gt;= 1 (default 10)
- * @param klConvention            paper or sb3 step scaling and acceptance (default paper)
+ * @param klConvention            paper or sb3 step scaling and acceptance (default sb3, as sb3-contrib: damped
+ *                                step scale, accept when KL(new || old) &lt; max-kl)
  * @param fisherSubsample         fraction of the batch for Fisher-vector products, in (0, 1] (default 1)
  * @param normalizeAdvantages     normalise advantages per batch (default true)
  * @param criticLearningRate      critic Adam step size, in (0, inf) (default 1e-3)
@@ -133,7 +134,7 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
     /** sb3-contrib 2.3.0's TRPO defaults with separate 64x64 tanh networks, sync mode. */
     public static Hyperparameters defaults() {
         return new Hyperparameters(2048, TrainerMode.SYNC, 1, 0.99, 0.95, 0.01, 0.1, 15, 1e-10, 0.8, 10,
-                KlConvention.PAPER, 1.0, true, 1e-3, 1e-5, 10, 128, List.of(64, 64), Activation.TANH, 0.0, false, 10.0);
+                KlConvention.SB3, 1.0, true, 1e-3, 1e-5, 10, 128, List.of(64, 64), Activation.TANH, 0.0, false, 10.0);
     }
 
     /**

@@ -34,7 +34,7 @@ class HyperparametersTest {
         assertEquals(List.of(64, 64), hp.hiddenSizes());
         assertEquals(Activation.TANH, hp.activation());
         assertEquals(0.0, hp.logStdInit());
-        assertEquals(KlConvention.PAPER, hp.klConvention());
+        assertEquals(KlConvention.SB3, hp.klConvention());
         assertEquals(TrainerMode.SYNC, hp.mode());
     }
 

@@ -35,7 +35,8 @@ class TrainerLearnsTest {
         kafka.createTopics(run, 2);
         Hyperparameters hp = Hyperparameters.defaults().with(Map.of(
                 Hyperparameters.BATCH_STEPS, Integer.toString(ACTORS * STEPS_PER_ACTOR),
-                Hyperparameters.CRITIC_MINIBATCH_SIZE, "64"));
+                Hyperparameters.CRITIC_MINIBATCH_SIZE, "64",
+                Hyperparameters.KL_CONVENTION, "paper"));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SplittableRandom actorRng = new SplittableRandom(3);
         double initial;

@@ -102,7 +102,7 @@ public final class TrainerCommand implements Callable<Integer> {
     String lineSearchMaxIterations;
 
     @Option(names = "--kl-convention", defaultValue = "${env:TRPO_TRAINER_KL_CONVENTION}",
-            description = "paper or sb3 step scaling and acceptance (default paper).")
+            description = "paper or sb3 step scaling and acceptance (default sb3, as sb3-contrib).")
     String klConvention;
 
     @Option(names = "--fisher-subsample", defaultValue = "${env:TRPO_TRAINER_FISHER_SUBSAMPLE}",
