@@ -16,6 +16,13 @@ import io.micrometer.core.instrument.Timer;
  * the most recent update.
  */
 public final class TrainerMetrics {
+    private final Tags tags;
+
+    /** The tags every trainer meter carries (run, env), for binders such as Kafka client metrics. */
+    public Tags tags() {
+        return tags;
+    }
+
     /** Gauge: the newest policy version this trainer published or restored. */
     public static final String POLICY_VERSION = "trpo.trainer.policy.version";
     /** Gauge: mean KL(pi_old || pi_new) over the batch of the last update (0 when rejected). */
@@ -66,6 +73,7 @@ public final class TrainerMetrics {
     /** Registers every meter for one run and environment. */
     public TrainerMetrics(MeterRegistry registry, String runId, String envId) {
         Tags tags = Tags.of("run", runId, "env", envId);
+        this.tags = tags;
         Gauge.builder(POLICY_VERSION, version, AtomicLong::doubleValue).tags(tags)
                 .description("newest policy version published or restored").register(registry);
         doubleGauge(registry, KL, kl, tags, "mean KL(old || new) of the last update");

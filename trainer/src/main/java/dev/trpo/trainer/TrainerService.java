@@ -40,6 +40,7 @@ import dev.trpo.schemas.RecordDecodingException;
 import dev.trpo.schemas.Segment;
 import dev.trpo.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
 /**
  * The trainer of one run: consumes segments, performs trust-region updates and publishes versioned policies, exactly
@@ -138,6 +139,8 @@ public final class TrainerService implements AutoCloseable {
         this(settings, kafkaProps, registry, Faults.NONE);
     }
 
+    private final MeterRegistry registry;
+
     TrainerService(TrainerSettings settings, Map<String, Object> kafkaProps, MeterRegistry registry, Faults faults) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.kafkaProps = Map.copyOf(Objects.requireNonNull(kafkaProps, "kafkaProps"));
@@ -145,6 +148,7 @@ public final class TrainerService implements AutoCloseable {
         this.metrics = new TrainerMetrics(Objects.requireNonNull(registry, "registry"), settings.runId(),
                 settings.env().envId());
         this.faults = faults;
+        this.registry = registry;
         this.thread = new Thread(this::run, "trpo-trainer-" + settings.runId());
     }
 
@@ -230,12 +234,18 @@ public final class TrainerService implements AutoCloseable {
     private void run() {
         KafkaProducer<byte[], byte[]> producer = null;
         KafkaConsumer<byte[], byte[]> consumer = null;
+        KafkaClientMetrics producerMetrics = null;
+        KafkaClientMetrics consumerMetrics = null;
         boolean killed = false;
         Status end = Status.STOPPED;
         try {
             producer = new KafkaProducer<>(producerProps());
+            producerMetrics = new KafkaClientMetrics(producer, metrics.tags());
+            producerMetrics.bindTo(registry);
             producer.initTransactions();
             consumer = new KafkaConsumer<>(consumerProps());
+            consumerMetrics = new KafkaClientMetrics(consumer, metrics.tags());
+            consumerMetrics.bindTo(registry);
             liveConsumer = consumer;
             if (!running) {
                 throw new WakeupException();
@@ -276,6 +286,12 @@ public final class TrainerService implements AutoCloseable {
             }
             if (producer != null) {
                 producer.close(t);
+            }
+            if (producerMetrics != null) {
+                producerMetrics.close();
+            }
+            if (consumerMetrics != null) {
+                consumerMetrics.close();
             }
             synchronized (monitor) {
                 status = end;

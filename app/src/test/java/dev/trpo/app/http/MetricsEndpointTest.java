@@ -99,6 +99,13 @@ class MetricsEndpointTest {
                     "trpo_streams_segments_total", "jvm_memory_used_bytes", "process_uptime_seconds")) {
                 assertTrue(value(text, name).isPresent(), name + " is served");
             }
+            for (String prefix : List.of("kafka_producer_", "kafka_consumer_", "kafka_stream_")) {
+                assertTrue(text.lines().anyMatch(l -> l.startsWith(prefix)), "Kafka client metrics " + prefix + "* are served");
+            }
+            assertTrue(text.lines().anyMatch(l -> l.startsWith("kafka_producer_") && l.contains("trpo-connector-")),
+                    "the connector's producer metrics are served");
+            assertTrue(text.lines().anyMatch(l -> l.startsWith("kafka_consumer_") && l.contains(".trainer-consumer")),
+                    "the trainer's consumer metrics are served");
             assertTrue(value(text, "trpo_trainer_samples_total").getAsDouble() >= ACTORS * STEPS_PER_VERSION,
                     "the samples of at least one update are counted");
             assertEquals(200, get(obs, "/health/ready").statusCode());

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -63,6 +64,9 @@ public final class ConnectorRuntime implements AutoCloseable {
     private volatile boolean running;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile KafkaProducer<String, Transition> producer;
+    private volatile KafkaClientMetrics producerMetrics;
+    private final MeterRegistry registry;
+    private final Tags tags;
 
     private final Counter transitionsCounter;
     private final Counter episodesCounter;
@@ -89,6 +93,8 @@ public final class ConnectorRuntime implements AutoCloseable {
             envs[i] = Environments.create(config.envId());
         }
         Tags tags = Tags.of("run", config.runId(), "env", config.envId());
+        this.tags = tags;
+        this.registry = registry;
         this.transitionsCounter = Counter.builder(ConnectorMetrics.TRANSITIONS).tags(tags)
                 .description("transitions acknowledged by the broker").register(registry);
         this.episodesCounter = Counter.builder(ConnectorMetrics.EPISODES).tags(tags)
@@ -142,6 +148,8 @@ public final class ConnectorRuntime implements AutoCloseable {
         Serializer<Transition> values = topics.transitions().valueSerde().serializer();
         producer = new KafkaProducer<>(producerProperties(kafkaProps, "trpo-connector-" + config.actorIdPrefix()),
                 keys, values);
+        producerMetrics = new KafkaClientMetrics(producer, tags);
+        producerMetrics.bindTo(registry);
         running = true;
         subscriber.start();
         thread.start();
@@ -197,6 +205,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             producer = null;
             p.flush();
             p.close(Duration.ofSeconds(30));
+            producerMetrics.close();
             LOG.info("connector stopped run={} steps={} acting_version={}", config.runId(), stepsTaken.get(),
                     actingVersion.get());
         }
