@@ -168,6 +168,8 @@ public final class TrainCommand implements Callable<Integer> {
 
         long startNanos = System.nanoTime();
         EmbeddedKafka broker = null;
+        boolean terminal = !quiet && Progress.stdoutIsTerminal();
+        RunLog runLog = RunLog.start(folder.dir().resolve("train.log"), terminal || quiet);
         Observability obs = startObservability();
         try {
             Map<String, Object> clientProps;
@@ -212,7 +214,7 @@ public final class TrainCommand implements Callable<Integer> {
             long stepsToThreshold10 = -1;
             long stepsToThreshold100 = -1;
             long episodeSteps = 0;
-            Progress progress = new Progress(System.err, !quiet && Progress.stdoutIsTerminal(), trainedSteps);
+            Progress progress = new Progress(System.err, terminal, trainedSteps);
             boolean targetReached = false;
             String stopReason = "total steps reached";
             trainer.start();
@@ -322,6 +324,7 @@ public final class TrainCommand implements Callable<Integer> {
             return new TrainResult(folder, summary, eval, ok);
         } finally {
             obs.close();
+            runLog.close();
             if (broker != null) {
                 broker.close();
                 deleteQuietly(folder.dir().resolve("kafka"));
