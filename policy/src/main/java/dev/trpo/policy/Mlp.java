@@ -278,13 +278,7 @@ public final class Mlp {
             double[] out = buf.act[l + 1];
             int w = offset + weightOffset[l];
             fillRows(out, batch, params, offset + biasOffset[l], nout);
-            if (nout < NARROW_OUTPUT) {
-                Gemm.multiplyTransposeAdd(in, 0, batch, nin, params, w, nout, out, 0);
-            } else {
-                double[] wt = buf.wt[l];
-                transpose(params, w, nout, nin, wt);
-                Gemm.multiplyAdd(in, 0, batch, nin, wt, 0, nout, out, 0);
-            }
+            addTimesTransposed(in, batch, nin, nout, params, w, out, buf.wt[l]);
             if (l < layers - 1) {
                 activate(out, batch * nout, buf);
             }
@@ -292,6 +286,21 @@ public final class Mlp {
     }
 
     /** Each of the first {@code rows} rows of {@code dst} (width n) := src[srcOff .. srcOff + n). */
+    /**
+     * out[b, o] += sum_i in[b, i] W[o, i] for the row-major W [nout][nin] at {@code weights[wOff]}: narrow outputs
+     * read W in place, wide ones through its transpose in {@code scratch} (contiguous rows vectorise better).
+     * Not modified: in, weights. Modified: out, scratch.
+     */
+    private static void addTimesTransposed(double[] in, int batch, int nin, int nout, double[] weights, int wOff,
+                                           double[] out, double[] scratch) {
+        if (nout < NARROW_OUTPUT) {
+            Gemm.multiplyTransposeAdd(in, 0, batch, nin, weights, wOff, nout, out, 0);
+        } else {
+            transpose(weights, wOff, nout, nin, scratch);
+            Gemm.multiplyAdd(in, 0, batch, nin, scratch, 0, nout, out, 0);
+        }
+    }
+
     private static void fillRows(double[] dst, int rows, double[] src, int srcOff, int n) {
         for (int s = 0; s < rows; s++) {
             System.arraycopy(src, srcOff, dst, s * n, n);
@@ -457,21 +466,10 @@ public final class Mlp {
             int vw = vOffset + weightOffset[l];
             // t = vb + W tin + V in (the first layer's input has no tangent)
             fillRows(t, batch, v, vOffset + biasOffset[l], nout);
-            if (nout < NARROW_OUTPUT) {
-                if (tin != null) {
-                    Gemm.multiplyTransposeAdd(tin, 0, batch, nin, params, w, nout, t, 0);
-                }
-                Gemm.multiplyTransposeAdd(in, 0, batch, nin, v, vw, nout, t, 0);
-            } else {
-                if (tin != null) {
-                    double[] wt = buf.wt[l];
-                    transpose(params, w, nout, nin, wt);
-                    Gemm.multiplyAdd(tin, 0, batch, nin, wt, 0, nout, t, 0);
-                }
-                double[] vt = buf.vt[l];
-                transpose(v, vw, nout, nin, vt);
-                Gemm.multiplyAdd(in, 0, batch, nin, vt, 0, nout, t, 0);
+            if (tin != null) {
+                addTimesTransposed(tin, batch, nin, nout, params, w, t, buf.wt[l]);
             }
+            addTimesTransposed(in, batch, nin, nout, v, vw, t, buf.vt[l]);
             if (l < layers - 1) {
                 multiplyByDerivative(t, buf.act[l + 1], batch * nout);
             }
@@ -572,13 +570,7 @@ public final class Mlp {
             double[] y = buf.tangent[l + 1];
             int vw = vOffset + weightOffset[l];
             fillRows(y, batch, v, vOffset + biasOffset[l], nout);
-            if (nout < NARROW_OUTPUT) {
-                Gemm.multiplyTransposeAdd(in, 0, batch, nin, v, vw, nout, y, 0);
-            } else {
-                double[] vt = buf.vt[l];
-                transpose(v, vw, nout, nin, vt);
-                Gemm.multiplyAdd(in, 0, batch, nin, vt, 0, nout, y, 0);
-            }
+            addTimesTransposed(in, batch, nin, nout, v, vw, y, buf.vt[l]);
             addRowDots(buf.sens[l], y, batch, k, nout, t);
         }
     }
