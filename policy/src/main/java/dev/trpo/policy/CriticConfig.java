@@ -7,8 +7,17 @@ package dev.trpo.policy;
  * @param eps           Adam denominator epsilon, &gt; 0 (default 1e-5, sb3-contrib's TRPO critic optimiser)
  * @param epochs        passes over the batch per update, &gt;= 0 (default 10; 0 = do not fit)
  * @param minibatchSize samples per Adam step, &gt;= 1 (default 128; the last minibatch of an epoch may be smaller)
+ * @param normalizeTargets fit the critic in units of the batch's value targets, PopArt-style (default false): the
+ *                      output layer is rescaled to predict (V - mean) / std of this batch's targets, fitted, and
+ *                      rescaled back, so the stored critic stays in raw units while Adam's steps scale with the
+ *                      returns (the role VecNormalize's reward normalisation plays in the Zoo)
  */
-public record CriticConfig(double learningRate, double eps, int epochs, int minibatchSize) {
+public record CriticConfig(double learningRate, double eps, int epochs, int minibatchSize, boolean normalizeTargets) {
+
+    /** Without target normalisation. */
+    public CriticConfig(double learningRate, double eps, int epochs, int minibatchSize) {
+        this(learningRate, eps, epochs, minibatchSize, false);
+    }
 
     /** Validates every field. */
     public CriticConfig {

@@ -112,6 +112,23 @@ public final class Mlp {
     }
 
     /**
+     * Rescales the output layer in place so the network computes {@code scale * f(x) + shift} where it computed
+     * {@code f(x)}: W_last *= scale, b_last = scale * b_last + shift. Modified: params.
+     */
+    void rescaleOutput(double[] params, int offset, double scale, double shift) {
+        int last = layerCount() - 1;
+        int nout = sizes[last + 1];
+        int w = offset + weightOffset[last];
+        for (int k = 0; k < nout * sizes[last]; k++) {
+            params[w + k] *= scale;
+        }
+        int b = offset + biasOffset[last];
+        for (int o = 0; o < nout; o++) {
+            params[b + o] = scale * params[b + o] + shift;
+        }
+    }
+
+    /**
      * Orthogonal initialisation (as {@code torch.nn.init.orthogonal_}: Gram-Schmidt QR of a Gaussian matrix, signs
      * fixed so R has a positive diagonal), zero biases.
      *

@@ -45,6 +45,9 @@ public final class TrpoUpdater {
     private double[] mbObs;
     private double[] mbTargets;
     private int[] order;
+    private double[] scaledTargets;
+    /** Below this spread of the targets the fit stays in raw units (standardising would amplify noise). */
+    private static final double TARGET_STD_FLOOR = 1e-6;
     // the second half of each minibatch: its own rows, activations and gradient (see BatchHalves)
     private Mlp.Buffers criticBuf2;
     private double[] criticGrad2;
@@ -117,7 +120,11 @@ public final class TrpoUpdater {
         double[] targets = batch.valueTargets();
         double lossBefore = criticLoss(w, normObs, targets, n, true);
         double explained = explainedVariance;
-        fitCritic(w, targets, n, criticOptimiser, rng);
+        if (critic.normalizeTargets()) {
+            fitCriticInTargetUnits(w, targets, n, criticOptimiser, rng);
+        } else {
+            fitCritic(w, targets, n, criticOptimiser, rng);
+        }
         double lossAfter = critic.epochs() == 0 ? lossBefore : criticLoss(w, normObs, targets, n, false);
 
         return new UpdateStats(step.klOldNew(), step.klNewOld(), step.surrogateBefore(), step.surrogateAfter(),
@@ -149,6 +156,7 @@ public final class TrpoUpdater {
             criticGrad2 = new double[criticNet.parameterCount()];
             mbObs2 = new double[second * ac.obsDim()];
             mbTargets = new double[cap];
+            scaledTargets = new double[cap];
             order = new int[cap];
         }
     }
@@ -182,6 +190,33 @@ public final class TrpoUpdater {
             explainedVariance = varT == 0 ? Double.NaN : 1 - varR / varT;
         }
         return loss / n;
+    }
+
+    /**
+     * The fit in units of this batch's targets: rescale the output layer to predict (V - mean) / std, fit the
+     * standardised targets, rescale back. Both rescalings are exact reparameterisations, so V is unchanged by them.
+     */
+    private void fitCriticInTargetUnits(double[] w, double[] targets, int n, AdamState adam, RandomGenerator rng) {
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            mean += targets[i];
+        }
+        mean /= n;
+        double var = 0;
+        for (int i = 0; i < n; i++) {
+            var += (targets[i] - mean) * (targets[i] - mean);
+        }
+        double std = Math.sqrt(var / n);
+        if (!(std > TARGET_STD_FLOOR)) {
+            fitCritic(w, targets, n, adam, rng);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            scaledTargets[i] = (targets[i] - mean) / std;
+        }
+        criticNet.rescaleOutput(w, 0, 1 / std, -mean / std);
+        fitCritic(w, scaledTargets, n, adam, rng);
+        criticNet.rescaleOutput(w, 0, std, mean);
     }
 
     private void fitCritic(double[] w, double[] targets, int n, AdamState adam, RandomGenerator rng) {

@@ -253,6 +253,45 @@ class TrpoUpdaterTest {
         assertTrue(Double.isFinite(s.surrogateBefore()));
     }
 
+    /** Targets of the size of long-horizon returns (-100 and below), where raw-unit Adam steps are too small. */
+    private static Batch largeTargetBatch(ActorCritic ac, int n, long seed) {
+        Batch b = batchFor(ac, n, seed);
+        double[] targets = b.valueTargets().clone();
+        for (int i = 0; i < n; i++) {
+            targets[i] = -100 + 30 * targets[i];
+        }
+        return new Batch(n, b.rawObs(), b.actions(), b.behaviourLogp(), b.advantages(), targets);
+    }
+
+    @Test
+    void fittingInTargetUnitsLeavesTheCriticUnchangedWhenItDoesNotTrain() {
+        ActorCritic ac = ActorCritic.create(4, new ActionSpace.Discrete(2), new int[] {16, 16}, Activation.TANH, 0, false, 3);
+        double[] before = ac.criticParameters().clone();
+        Batch batch = largeTargetBatch(ac, 128, 5);
+
+        new TrpoUpdater(TrpoConfig.defaults(), new CriticConfig(1e-3, 1e-5, 0, 64, true))
+                .update(ac, batch, new AdamState(before.length), new SplittableRandom(1));
+
+        // rescaling to target units and back is exact up to rounding
+        assertArrayEquals(before, ac.criticParameters(), 1e-12);
+    }
+
+    @Test
+    void fittingInTargetUnitsReachesLargeReturnsFasterThanRawUnits() {
+        ActorCritic raw = ActorCritic.create(4, new ActionSpace.Discrete(2), new int[] {16, 16}, Activation.TANH, 0, false, 3);
+        ActorCritic scaled = raw.copy();
+        Batch batch = largeTargetBatch(raw, 256, 5);
+
+        UpdateStats r = new TrpoUpdater(TrpoConfig.defaults(), new CriticConfig(1e-3, 1e-5, 100, 64, false))
+                .update(raw, batch, new AdamState(raw.criticParameters().length), new SplittableRandom(1));
+        UpdateStats s = new TrpoUpdater(TrpoConfig.defaults(), new CriticConfig(1e-3, 1e-5, 100, 64, true))
+                .update(scaled, batch, new AdamState(scaled.criticParameters().length), new SplittableRandom(1));
+
+        assertEquals(r.valueLossBefore(), s.valueLossBefore(), 1e-9);
+        assertTrue(s.valueLossAfter() < 0.5 * r.valueLossAfter(),
+                "target units " + s.valueLossAfter() + " vs raw units " + r.valueLossAfter());
+    }
+
     @Test
     void configurationErrorsNameTheKeyAndRange() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

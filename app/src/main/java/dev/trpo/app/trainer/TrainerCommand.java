@@ -149,6 +149,10 @@ public final class TrainerCommand implements Callable<Integer> {
             description = "Clip normalised observations to [-clip, clip]; 0 = no clip (default 10).")
     String observationClip;
 
+    @Option(names = "--critic-normalize-targets", defaultValue = "${env:TRPO_TRAINER_CRITIC_NORMALIZE_TARGETS}",
+            description = "Fit the critic in units of each batch's value targets (PopArt-style): true or false (Zoo preset, else false).")
+    String criticNormalizeTargets;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -257,6 +261,7 @@ public final class TrainerCommand implements Callable<Integer> {
         put(m, Hyperparameters.LOG_STD_INIT, logStdInit);
         put(m, Hyperparameters.NORMALIZE_OBSERVATIONS, normalizeObservations);
         put(m, Hyperparameters.OBSERVATION_CLIP, observationClip);
+        put(m, Hyperparameters.CRITIC_NORMALIZE_TARGETS, criticNormalizeTargets);
         return m;
     }
 
