@@ -74,4 +74,28 @@ class CommandLineTest {
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("--bootstrap-servers"), r.err());
     }
+
+    @Test
+    void trainRefusesBadSettingsBeforeStartingAnything() {
+        Result mode = run("train", "--env", "CartPole-v1", "--mode", "sometimes", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, mode.code(), mode.err());
+        assertTrue(mode.err().contains("sync, async"), mode.err());
+
+        Result actors = run("train", "--env", "CartPole-v1", "--actors", "3", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, actors.code(), actors.err());
+        assertTrue(actors.err().contains("must divide the batch size 1024"), actors.err());
+
+        Result env = run("train", "--env", "Pong-v5", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, env.code(), env.err());
+        assertTrue(env.err().contains("CartPole-v1"), "lists the known environments: " + env.err());
+        assertFalse(env.err().contains("\tat "), env.err());
+    }
+
+    @Test
+    void evalOfAFileThatIsNotASnapshotIsAUserError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("policy.avro"), "not a policy");
+        Result r = run("eval", "--policy", file.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("is not a policy snapshot") && r.err().contains("BAD_MARKER"), r.err());
+    }
 }
