@@ -89,6 +89,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "1", description = "Partitions of the transitions and segments topics (default ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--replication-factor", defaultValue = "1",
+            description = "Replicas of the run's topics and the stream processors' changelogs when --bootstrap-servers names a cluster (default ${DEFAULT-VALUE}).")
+    short replicationFactor;
+
     @Option(names = "--mode", defaultValue = "sync", description = "sync (on-policy, reproducible) or async (default ${DEFAULT-VALUE}).")
     String mode;
 
@@ -140,6 +144,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (partitions < 1 || partitions > 1000) {
             throw new UsageException("--partitions " + partitions + " is out of range: use 1 to 1000");
         }
+        if (replicationFactor < 1) {
+            throw new UsageException("--replication-factor must be >= 1, got " + replicationFactor);
+        }
         if (evalEpisodes < 1) {
             throw new UsageException("--eval-episodes must be >= 1, got " + evalEpisodes);
         }
@@ -180,7 +187,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             clientProps = kafka.clientProperties();
             try (Admin admin = Admin.create(KafkaAdmin.withTimeouts(clientProps))) {
-                TopicProvisioner.createAll(admin, topics, partitions, (short) 1);
+                TopicProvisioner.createAll(admin, topics, partitions, replicationFactor);
             }
             MeterRegistry registry = obs.registry();
             TrainerService trainer = new TrainerService(
@@ -190,7 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
             StreamsSettings streamsSettings = StreamsSettings.builder(id).envId(envId)
                     .shape(spec.observationSize(), Snapshots.actionSpec(spec.actionSpace()).getKind(), spec.actionSpace() instanceof dev.trpo.policy.ActionSpace.Discrete d ? d.n() : spec.actionSpace().actionDim())
                     .gamma(hp.gamma()).lambda(hp.gaeLambda()).segmentLength(stepsPerVersion)
-                    .stateDir(folder.dir().resolve("streams-state")).build();
+                    .stateDir(folder.dir().resolve("streams-state")).replicationFactor(replicationFactor).build();
             Map<String, Object> streamsProps = new HashMap<>(clientProps);
             // Latency, not throughput, bounds a sync run: every version waits for the segments' transaction.
             streamsProps.putIfAbsent("commit.interval.ms", "10");
