@@ -192,10 +192,14 @@ public final class TrainCommand implements Callable<Integer> {
             MeterRegistry registry = obs.registry();
             TrainerService trainer = new TrainerService(
                     TrainerSettings.of(id, spec, hp, seed).withMaxVersions(versions), clientProps, registry);
-            ConcurrentLinkedQueue<PolicySnapshot> published = new ConcurrentLinkedQueue<>();
-            trainer.onPublished(published::add);
+            // The listener runs on the trainer thread right after the update's gauges are set, so the statistics
+            // read here belong to this version (read later, they might already be the next update's).
+            ConcurrentLinkedQueue<Published> published = new ConcurrentLinkedQueue<>();
+            trainer.onPublished(s -> published.add(new Published(s, gauge(registry, TrainerMetrics.KL),
+                    gauge(registry, TrainerMetrics.ENTROPY), gauge(registry, TrainerMetrics.EXPLAINED_VARIANCE))));
             StreamsSettings streamsSettings = StreamsSettings.builder(id).envId(envId)
-                    .shape(spec.observationSize(), Snapshots.actionSpec(spec.actionSpace()).getKind(), spec.actionSpace() instanceof dev.trpo.policy.ActionSpace.Discrete d ? d.n() : spec.actionSpace().actionDim())
+                    .shape(spec.observationSize(), Snapshots.actionSpec(spec.actionSpace()).getKind(),
+                            Snapshots.actionSpec(spec.actionSpace()).getN())
                     .gamma(hp.gamma()).lambda(hp.gaeLambda()).segmentLength(stepsPerVersion)
                     .stateDir(folder.dir().resolve("streams-state")).replicationFactor(replicationFactor).build();
             Map<String, Object> streamsProps = new HashMap<>(clientProps);
@@ -244,12 +248,12 @@ public final class TrainCommand implements Callable<Integer> {
                             stepsToThreshold100 = episodeSteps;
                         }
                     }
-                    PolicySnapshot p;
-                    while ((p = published.poll()) != null) {
+                    Published pub;
+                    while ((pub = published.poll()) != null) {
+                        PolicySnapshot p = pub.snapshot();
                         version = p.getVersion();
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
-                                last10.mean(), last100.mean(), gauge(registry, TrainerMetrics.KL), gauge(registry, TrainerMetrics.ENTROPY),
-                                gauge(registry, TrainerMetrics.EXPLAINED_VARIANCE)));
+                                last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance()));
                         if (targetReturn != null && version > 0 && last10.full() && last10.mean() >= targetReturn) {
                             PolicyEvaluator.Result quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000);
                             if (quick.mean() >= targetReturn) {
@@ -347,6 +351,10 @@ public final class TrainCommand implements Callable<Integer> {
             System.err.println("trpo train: " + e.getMessage() + "; continuing without the metrics endpoint");
             return Observability.start(0);
         }
+    }
+
+    /** A published version with the statistics of the update that produced it. */
+    private record Published(PolicySnapshot snapshot, double kl, double entropy, double explainedVariance) {
     }
 
     private static KafkaConsumer<String, EpisodeSummary> episodeConsumer(Map<String, Object> clientProps, Topics topics) {
