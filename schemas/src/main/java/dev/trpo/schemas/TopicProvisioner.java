@@ -1,6 +1,8 @@
 package dev.trpo.schemas;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +12,11 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates the topics of a run; idempotent: topics that exist are left as they are and reported. */
@@ -57,7 +64,38 @@ public final class TopicProvisioner {
                     throw e;
                 }
             }
+            awaitLeaders(admin, toCreate.stream().map(NewTopic::name).toList(), Duration.ofSeconds(60));
         }
         return outcomes;
+    }
+
+    /**
+     * Waits until every partition of {@code names} answers a ListOffsets request from its leader, which a broker
+     * does only once it has applied the partition's creation. Producing earlier can lose data: an idempotent
+     * producer's first request is refused (NOT_LEADER_OR_FOLLOWER) while a later one is appended, after which the
+     * first can never be written (KAFKA-15591, fixed in brokers newer than 4.3).
+     */
+    static void awaitLeaders(Admin admin, List<String> names, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        while (true) {
+            try {
+                if (request.isEmpty()) {
+                    for (TopicDescription d : admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                        for (TopicPartitionInfo p : d.partitions()) {
+                            request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+                        }
+                    }
+                }
+                admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
     }
 }

@@ -14,7 +14,6 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -172,11 +171,8 @@ class StreamsServiceRestartTest {
 
     static void createTopics(Topics topics, int partitions) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
-            List<NewTopic> newTopics = new ArrayList<>();
-            for (TopicSpec<?, ?> spec : topics.all()) {
-                newTopics.add(new NewTopic(spec.name(), topics.isPartitioned(spec) ? partitions : 1, (short) 1).configs(spec.configs()));
-            }
-            admin.createTopics(newTopics).all().get();
+            // creates and waits until every partition has its leader, so the first produce cannot be refused
+            dev.trpo.schemas.TopicProvisioner.createAll(admin, topics, partitions, (short) 1);
         }
     }
 

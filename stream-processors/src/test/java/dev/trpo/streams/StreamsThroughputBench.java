@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -26,7 +24,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import dev.trpo.kafka.embedded.EmbeddedKafka;
-import dev.trpo.schemas.TopicSpec;
 import dev.trpo.schemas.Topics;
 import dev.trpo.schemas.Transition;
 
@@ -57,11 +54,8 @@ public final class StreamsThroughputBench {
             Topics topics = Topics.forRun(run);
             Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
             try (Admin admin = Admin.create(client)) {
-                List<NewTopic> newTopics = new ArrayList<>();
-                for (TopicSpec<?, ?> spec : topics.all()) {
-                    newTopics.add(new NewTopic(spec.name(), topics.isPartitioned(spec) ? partitions : 1, (short) 1).configs(spec.configs()));
-                }
-                admin.createTopics(newTopics).all().get();
+                // creates and waits until every partition has its leader, so the first produce cannot be refused
+                dev.trpo.schemas.TopicProvisioner.createAll(admin, topics, partitions, (short) 1);
             }
 
             long t0 = System.nanoTime();

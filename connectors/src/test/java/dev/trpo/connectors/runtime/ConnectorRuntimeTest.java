@@ -101,8 +101,9 @@ class ConnectorRuntimeTest {
         ConnectorConfig config = ConnectorConfig.of(topics.runId(), "CartPole-v1").withActors(2)
                 .withMode(ConnectorMode.ASYNC);
         long sent;
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), registry)) {
             runtime.start();
             assertTrue(await(() -> runtime.stepsTaken() > 100), "steps under version 0");
             publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", policyFor("CartPole-v1", new int[] {8}, 0, 2L), 1);
@@ -110,10 +111,16 @@ class ConnectorRuntimeTest {
             assertTrue(await(() -> runtime.stepsTaken() > 1000));
             runtime.close();
             sent = runtime.stepsTaken();
+            // a send the broker refused would explain a shortfall below: say so first, with the producer's reason
+            assertNull(runtime.failure(), () -> "connector failure: " + runtime.failure());
         }
+        assertEquals(0.0, registry.get(ConnectorMetrics.SEND_ERRORS).counter().count(), "send errors");
+        assertEquals((double) sent, registry.get(ConnectorMetrics.TRANSITIONS).counter().count(),
+                "every step taken was acknowledged by the broker before close returned");
         List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, sent);
 
-        assertEquals(sent, records.size(), "close flushed every step taken");
+        assertEquals(sent, records.size(), () -> "close flushed every step taken; in the log: "
+                + RuntimeFixtures.endOffsets(KAFKA.bootstrapServers(), topics));
         for (String actor : List.of("actor-0", "actor-1")) {
             List<Transition> steps = records.stream().filter(r -> r.getActorId().equals(actor)).toList();
             int firstOfV1 = -1;

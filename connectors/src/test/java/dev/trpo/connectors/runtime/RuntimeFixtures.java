@@ -81,6 +81,19 @@ final class RuntimeFixtures {
         return out;
     }
 
+    /** The transitions topic's end offsets per partition (uncommitted included): what the broker holds. */
+    static Map<TopicPartition, Long> endOffsets(String bootstrap, Topics topics) {
+        try (KafkaConsumer<String, Transition> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                topics.transitions().keySerde().deserializer(), topics.transitions().valueSerde().deserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (PartitionInfo p : c.partitionsFor(topics.transitions().name())) {
+                parts.add(new TopicPartition(p.topic(), p.partition()));
+            }
+            return c.endOffsets(parts);
+        }
+    }
+
     /** Polls {@code condition} until it holds or the deadline passes. */
     static boolean await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
