@@ -163,6 +163,17 @@ public final class ActorCritic {
         return normalizer;
     }
 
+    /**
+     * Multiplies the critic's output by {@code factor} (its last layer's weights and bias), so V keeps its meaning when
+     * the unit of the rewards changes by that factor.
+     */
+    public void scaleValues(double factor) {
+        if (!(factor > 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("value scale factor must be positive and finite, got " + factor);
+        }
+        criticNet.rescaleOutput(criticParams, 0, factor, 0);
+    }
+
     /** A deep copy (parameters and normaliser copied). */
     public ActorCritic copy() {
         return new ActorCritic(obsDim, space, actorNet, criticNet, actorParams.clone(), criticParams.clone(),

@@ -11,6 +11,7 @@ import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.AdamState;
 import dev.trpo.policy.Mlp;
 import dev.trpo.policy.ObservationNormalizer;
+import dev.trpo.policy.RewardNormalizer;
 
 /**
  * Converts between the wire record {@link PolicySnapshot} and the policy module's {@link ActorCritic}
@@ -26,8 +27,17 @@ public final class Snapshots {
                        long seed, Map<String, String> hyperParameters, TrainingCounters counters, long createdAtMs) {
     }
 
-    /** Builds the wire record of a policy. */
+    /** Builds the wire record of a policy that does not normalise rewards. */
     public static PolicySnapshot toSnapshot(ActorCritic ac, Meta meta) {
+        return toSnapshot(ac, meta, RewardNormalizer.disabled(), Map.of());
+    }
+
+    /**
+     * Builds the wire record of a policy, its reward normaliser and the per-actor discounted returns the
+     * normaliser carries into the next batch.
+     */
+    public static PolicySnapshot toSnapshot(ActorCritic ac, Meta meta, RewardNormalizer rewards,
+                                            Map<String, Double> returnCarry) {
         double[] actor = ac.actorParameters();
         List<Layer> actorLayers = layers(ac.actorNet(), actor);
         List<Double> logStd = List.of();
@@ -46,10 +56,15 @@ public final class Snapshots {
                 .setEnvId(meta.envId()).setObservationSize(ac.obsDim())
                 .setActionSpace(actionSpec(ac.actionSpace()))
                 .setNormalizer(stats)
+                .setRewardNormalizer(RewardNormalizerStats.newBuilder().setEnabled(rewards.enabled())
+                        .setGamma(rewards.gamma()).setMean(rewards.mean()).setVariance(rewards.var())
+                        .setCount(rewards.count()).setEpsilon(ObservationNormalizer.VARIANCE_EPSILON)
+                        .setClip(rewards.clip() > 0 && Double.isFinite(rewards.clip()) ? rewards.clip() : 0.0).build())
                 .setActorLayers(actorLayers).setLogStd(logStd)
                 .setCriticLayers(layers(ac.criticNet(), ac.criticParameters()))
                 .setResume(ResumeState.newBuilder().setCriticAdamM(boxed(adam.m())).setCriticAdamV(boxed(adam.v()))
-                        .setCriticAdamStep(adam.step()).setSeed(meta.seed()).build())
+                        .setCriticAdamStep(adam.step()).setSeed(meta.seed())
+                        .setReturnCarry(new java.util.TreeMap<>(returnCarry)).build())
                 .setHyperParameters(Map.copyOf(meta.hyperParameters()))
                 .setCounters(meta.counters() == null ? emptyCounters() : meta.counters())
                 .setCreatedAtMs(meta.createdAtMs())
@@ -95,6 +110,22 @@ public final class Snapshots {
                 : ObservationNormalizer.disabled(s.getObservationSize());
         return ActorCritic.fromParts(s.getObservationSize(), space, hidden(actor), hidden(critic), act,
                 actorParams, criticParams, normalizer);
+    }
+
+    /** The reward normaliser a snapshot carries (disabled for snapshots written before it existed). */
+    public static RewardNormalizer rewardNormalizer(PolicySnapshot s) {
+        RewardNormalizerStats r = s.getRewardNormalizer();
+        if (r == null || !r.getEnabled()) {
+            return RewardNormalizer.disabled();
+        }
+        return RewardNormalizer.of(r.getGamma(), r.getClip(), r.getMean(), r.getVariance(), r.getCount());
+    }
+
+    /** Per actor id, the discounted return the reward normaliser carries past the snapshot's last batch. */
+    public static Map<String, Double> returnCarry(PolicySnapshot s) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        s.getResume().getReturnCarry().forEach((k, v) -> out.put(k.toString(), v));
+        return out;
     }
 
     /** The critic's Adam state saved in a snapshot. */

@@ -19,7 +19,7 @@ final class TrustedPackages {
         ClassSecurityValidator.ClassSecurityPredicate ours = ClassSecurityValidator.builder()
                 .add(Transition.class).add(Segment.class).add(SegmentStep.class).add(SegmentEnd.class)
                 .add(EpisodeSummary.class).add(EpisodeEnding.class).add(PolicySnapshot.class)
-                .add(ActionSpaceSpec.class).add(ActionKind.class).add(NormalizerStats.class).add(Layer.class)
+                .add(ActionSpaceSpec.class).add(ActionKind.class).add(NormalizerStats.class).add(RewardNormalizerStats.class).add(Layer.class)
                 .add(ResumeState.class).add(TrainingCounters.class)
                 .build();
         ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), ours));

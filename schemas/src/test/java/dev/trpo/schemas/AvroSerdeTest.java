@@ -74,6 +74,43 @@ class AvroSerdeTest {
     }
 
     @Test
+    void recordsWrittenWithTheShippedHistorySchemasAreReadWithDefaults() throws IOException {
+        // v1 had no learningReward (Transition), rewardNormalizer nor resume.returnCarry (PolicySnapshot)
+        Schema transitionV1 = historySchema("Transition-v1.avsc");
+        Transition sample = SampleRecords.transition("a-2", 1, 7);
+        Transition t = AvroSerde.of(Transition.class).decode(writtenWith(transitionV1, sample));
+        assertNull(t.getLearningReward());
+        assertEquals(sample.getReward(), t.getReward());
+        assertEquals(sample.getObservation(), t.getObservation());
+
+        Schema snapshotV1 = historySchema("PolicySnapshot-v1.avsc");
+        PolicySnapshot snap = SampleRecords.snapshot(4);
+        PolicySnapshot read = AvroSerde.of(PolicySnapshot.class).decode(writtenWith(snapshotV1, snap));
+        assertEquals(false, read.getRewardNormalizer().getEnabled());
+        assertEquals(0, read.getResume().getReturnCarry().size());
+        assertEquals(snap.getActorLayers(), read.getActorLayers());
+        assertEquals(false, Snapshots.rewardNormalizer(read).enabled());
+    }
+
+    private static Schema historySchema(String name) throws IOException {
+        try (var in = AvroSerdeTest.class.getResourceAsStream("/avro-history/" + name)) {
+            return new Schema.Parser().parse(in);
+        }
+    }
+
+    /** {@code record} as a producer on {@code older} would have written it: the newer fields dropped. */
+    private static byte[] writtenWith(Schema older, org.apache.avro.specific.SpecificRecord record) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        var enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.generic.GenericDatumWriter<Object>(record.getSchema(), GenericData.get()).write(record, enc);
+        enc.flush();
+        var dec = org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null);
+        GenericRecord old = new org.apache.avro.generic.GenericDatumReader<GenericRecord>(record.getSchema(), older)
+                .read(null, dec);
+        return toBytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), older).encode(old));
+    }
+
+    @Test
     void bytesWithoutTheMarkerAreRejectedAsBadMarker() {
         byte[] json = "{\"runId\":\"r1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         RecordDecodingException e = assertThrows(RecordDecodingException.class,

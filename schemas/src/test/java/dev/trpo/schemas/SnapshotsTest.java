@@ -14,6 +14,7 @@ import dev.trpo.policy.ActionSpace;
 import dev.trpo.policy.Activation;
 import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.AdamState;
+import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.policy.Workspace;
 
 class SnapshotsTest {
@@ -57,6 +58,30 @@ class SnapshotsTest {
             assertEquals(space, back.actionSpace());
             assertEquals(0.5, Snapshots.criticOptimiser(read).m()[0]);
         }
+    }
+
+    @Test
+    void aRewardNormaliserAndTheReturnsItCarriesSurviveTheWire() {
+        ActorCritic ac = trained(new ActionSpace.Discrete(2), 3);
+        RewardNormalizer rn = RewardNormalizer.create(0.97, 10);
+        double carry = rn.update(0, new double[] {-1, -1, 2, -1}, new boolean[] {false, true, false, false}, 0, 4,
+                new double[4]);
+        Map<String, Double> carried = Map.of("actor-1", carry, "actor-0", -0.25);
+        AvroSerde<PolicySnapshot> serde = AvroSerde.of(PolicySnapshot.class);
+        PolicySnapshot read = serde.decode(serde.encode(Snapshots.toSnapshot(ac, meta(ac), rn, carried)));
+        RewardNormalizer back = Snapshots.rewardNormalizer(read);
+        assertEquals(true, back.enabled());
+        assertEquals(rn.gamma(), back.gamma());
+        assertEquals(rn.clip(), back.clip());
+        assertEquals(rn.mean(), back.mean());
+        assertEquals(rn.var(), back.var());
+        assertEquals(rn.count(), back.count());
+        assertEquals(rn.scale(), back.scale());
+        assertEquals(carried, Snapshots.returnCarry(read));
+        // without a normaliser, the snapshot says so and carries nothing
+        PolicySnapshot plain = serde.decode(serde.encode(Snapshots.toSnapshot(ac, meta(ac))));
+        assertEquals(false, Snapshots.rewardNormalizer(plain).enabled());
+        assertEquals(Map.of(), Snapshots.returnCarry(plain));
     }
 
     @Test

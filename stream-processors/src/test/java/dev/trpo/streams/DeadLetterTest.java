@@ -98,6 +98,11 @@ class DeadLetterTest {
     }
 
     @Test
+    void infiniteLearningRewardIsDeadLetteredAsNonFinite() {
+        rejectedBetweenGoodSteps(() -> sendBad(step("a", 0, 1).setLearningReward(Double.NEGATIVE_INFINITY)), "non-finite");
+    }
+
+    @Test
     void infiniteObservationIsDeadLetteredAsNonFinite() {
         rejectedBetweenGoodSteps(() -> sendBad(step("a", 0, 1).setObservation(List.of(0.0, Double.POSITIVE_INFINITY, 0.0, 0.0))), "non-finite");
     }

@@ -67,6 +67,19 @@ class SegmentAssemblyTest {
     }
 
     @Test
+    void advantagesUseTheLearningRewardWhileTheSegmentAndTheEpisodeKeepTheReward() {
+        // a reward-normalising version: reward 1 arrives with learning reward 0.25
+        f.send(step("a", 0, 0).setLearningReward(0.25), step("a", 0, 1).setLearningReward(0.25),
+                step("a", 0, 2).setLearningReward(0.25).setTerminated(true));
+
+        Segment s = f.segments().get(0);
+        // delta = [0.25 + 0.25 - 0.5, 0, 0.25 - 0.5] = [0, 0, -0.25]; A2 = -0.25, A1 = 0 + 0.25 * -0.25, A0 = 0.25 * A1
+        assertAdvantages(s, -0.015625, -0.0625, -0.25);
+        s.getSteps().forEach(st -> assertEquals(1.0, st.getReward(), "the segment carries the environment's reward"));
+        assertEquals(3.0, f.episodes().get(0).getEpisodeReturn(), "the episode return sums the environment's rewards");
+    }
+
+    @Test
     void truncatedEpisodeBootstrapsFromItsBootstrapValue() {
         f.send(step("a", 0, 0), step("a", 0, 1), step("a", 0, 2).setTruncated(true).setBootstrapValue(2.0));
 

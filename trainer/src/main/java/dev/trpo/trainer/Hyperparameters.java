@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import dev.trpo.policy.Activation;
 import dev.trpo.policy.CriticConfig;
 import dev.trpo.policy.KlConvention;
+import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.policy.TrpoConfig;
 
 /**
@@ -50,8 +51,11 @@ import dev.trpo.policy.TrpoConfig;
  * @param normalizeObservations   keep a running observation normaliser in the policy (default false)
  * @param observationClip         clip normalised observations to [-clip, clip]; 0 = no clip, in [0, inf) (default 10)
  * @param criticNormalizeTargets  fit the critic in units of each batch's value targets, PopArt-style (default false;
- *                                on in the presets of the Zoo's {@code normalize: true} environments, where the Zoo
- *                                normalises rewards)
+ *                                an alternative to reward normalisation, in no preset)
+ * @param normalizeRewards        scale rewards by a running estimate of the discounted return's standard deviation,
+ *                                as the Zoo's VecNormalize(norm_reward) does (default false; on in the presets of the
+ *                                Zoo's {@code normalize: true} environments)
+ * @param rewardClip              clip normalised rewards to [-clip, clip]; 0 = no clip, in [0, inf) (default 10)
  */
 public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag, double gamma, double gaeLambda,
                               double maxKl, double cgDamping, int cgMaxIterations, double cgResidualTolerance,
@@ -59,7 +63,8 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
                               double fisherSubsample, boolean normalizeAdvantages, double criticLearningRate,
                               double criticEps, int criticEpochs, int criticMinibatchSize, List<Integer> hiddenSizes,
                               Activation activation, double logStdInit, boolean normalizeObservations,
-                              double observationClip, boolean criticNormalizeTargets) {
+                              double observationClip, boolean criticNormalizeTargets, boolean normalizeRewards,
+                              double rewardClip) {
 
     /** Every key starts with this. */
     public static final String PREFIX = "trpo.trainer.";
@@ -87,13 +92,15 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
     public static final String NORMALIZE_OBSERVATIONS = PREFIX + "observation-normalizer.enabled";
     public static final String OBSERVATION_CLIP = PREFIX + "observation-normalizer.clip";
     public static final String CRITIC_NORMALIZE_TARGETS = PREFIX + "critic.normalize-targets";
+    public static final String NORMALIZE_REWARDS = PREFIX + "reward-normalizer.enabled";
+    public static final String REWARD_CLIP = PREFIX + "reward-normalizer.clip";
 
     /** Every key, in documentation order. */
     public static final List<String> KEYS = List.of(BATCH_STEPS, MODE, MAX_POLICY_LAG, GAMMA, GAE_LAMBDA, MAX_KL,
             CG_DAMPING, CG_MAX_ITERATIONS, CG_RESIDUAL_TOLERANCE, LINE_SEARCH_SHRINK, LINE_SEARCH_MAX_ITERATIONS,
             KL_CONVENTION, FISHER_SUBSAMPLE, NORMALIZE_ADVANTAGES, CRITIC_LEARNING_RATE, CRITIC_EPS, CRITIC_EPOCHS,
             CRITIC_MINIBATCH_SIZE, HIDDEN_SIZES, ACTIVATION, LOG_STD_INIT, NORMALIZE_OBSERVATIONS, OBSERVATION_CLIP,
-            CRITIC_NORMALIZE_TARGETS);
+            CRITIC_NORMALIZE_TARGETS, NORMALIZE_REWARDS, REWARD_CLIP);
 
     private static final String PRESETS = "presets.properties";
 
@@ -134,12 +141,14 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
         }
         closed(LOG_STD_INIT, logStdInit, -20, 2);
         nonNegative(OBSERVATION_CLIP, observationClip);
+        nonNegative(REWARD_CLIP, rewardClip);
     }
 
     /** sb3-contrib 2.3.0's TRPO defaults with separate 64x64 tanh networks, sync mode. */
     public static Hyperparameters defaults() {
         return new Hyperparameters(2048, TrainerMode.SYNC, 1, 0.99, 0.95, 0.01, 0.1, 15, 1e-10, 0.8, 10,
-                KlConvention.SB3, 1.0, true, 1e-3, 1e-5, 10, 128, List.of(64, 64), Activation.TANH, 0.0, false, 10.0, false);
+                KlConvention.SB3, 1.0, true, 1e-3, 1e-5, 10, 128, List.of(64, 64), Activation.TANH, 0.0, false, 10.0, false,
+                false, 10.0);
     }
 
     /**
@@ -222,7 +231,7 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
                 parseDouble(m, CRITIC_LEARNING_RATE), parseDouble(m, CRITIC_EPS), parseInt(m, CRITIC_EPOCHS),
                 parseInt(m, CRITIC_MINIBATCH_SIZE), parseSizes(m.get(HIDDEN_SIZES)), parseActivation(m.get(ACTIVATION)),
                 parseDouble(m, LOG_STD_INIT), parseBoolean(m, NORMALIZE_OBSERVATIONS), parseDouble(m, OBSERVATION_CLIP),
-                parseBoolean(m, CRITIC_NORMALIZE_TARGETS));
+                parseBoolean(m, CRITIC_NORMALIZE_TARGETS), parseBoolean(m, NORMALIZE_REWARDS), parseDouble(m, REWARD_CLIP));
     }
 
     /** Every key with its value as a string, in {@link #KEYS} order: what the snapshot's map carries. */
@@ -256,6 +265,8 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
         m.put(NORMALIZE_OBSERVATIONS, Boolean.toString(normalizeObservations));
         m.put(OBSERVATION_CLIP, Double.toString(observationClip));
         m.put(CRITIC_NORMALIZE_TARGETS, Boolean.toString(criticNormalizeTargets));
+        m.put(NORMALIZE_REWARDS, Boolean.toString(normalizeRewards));
+        m.put(REWARD_CLIP, Double.toString(rewardClip));
         return m;
     }
 
@@ -268,6 +279,11 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
     /** The critic fit's configuration. */
     public CriticConfig criticConfig() {
         return new CriticConfig(criticLearningRate, criticEps, criticEpochs, criticMinibatchSize, criticNormalizeTargets);
+    }
+
+    /** A fresh reward normaliser for this run (the identity when reward normalisation is off). */
+    public RewardNormalizer rewardNormalizer() {
+        return normalizeRewards ? RewardNormalizer.create(gamma, rewardClip) : RewardNormalizer.disabled();
     }
 
     /** The hidden sizes as an array. */

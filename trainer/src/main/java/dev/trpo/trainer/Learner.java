@@ -1,11 +1,13 @@
 package dev.trpo.trainer;
 
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import dev.trpo.policy.ActionSpace;
 import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.Batch;
+import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.policy.TrpoUpdater;
 import dev.trpo.policy.UpdateStats;
 import dev.trpo.schemas.Segment;
@@ -14,7 +16,9 @@ import dev.trpo.schemas.SegmentStep;
 /**
  * One training step from version v to v+1, top to bottom: segments to a batch, the trust-region policy step and
  * the critic fit on observations normalised with version v's normaliser (the one the actors used), then the
- * normaliser update with the batch's raw observations (for version v+1). Deterministic: the only randomness (Fisher
+ * normaliser update with the batch's raw observations (for version v+1). With reward normalisation, the batch's raw
+ * rewards then update the return statistics, and the critic's output is rescaled by the change of scale so its values
+ * stay in the units version v+1's learning rewards have. Deterministic: the only randomness (Fisher
  * sub-sampling, critic minibatch order) comes from a generator seeded with (run seed, version), so a trainer
  * restarted from version v's snapshot repeats the step exactly. Not thread-safe.
  */
@@ -53,12 +57,43 @@ final class Learner {
         if (ac.normalizer().enabled()) {
             ac.normalizer().update(batch.rawObs(), batch.size());
         }
+        RewardNormalizer rewards = state.rewards();
+        if (rewards.enabled()) {
+            double before = rewards.scale();
+            updateReturns(rewards, state.returnCarry(), segments);
+            ac.scaleValues(rewards.scale() / before);
+        }
 
         long episodes = countEpisodeEnds(segments);
         TrainingState next = new TrainingState(state.version() + 1, state.version(), state.envId(), ac,
                 state.criticOptimiser(), state.seed(), hyperParameters,
-                state.counters().plus(batch.size(), episodes, !stats.accepted(), staleDropped));
+                state.counters().plus(batch.size(), episodes, !stats.accepted(), staleDropped), rewards,
+                state.returnCarry());
         return new Outcome(next, stats, batch.size(), episodes);
+    }
+
+    /**
+     * Adds every actor's discounted returns over {@code segments} (in their order) to the reward statistics,
+     * continuing each actor's carried return; a segment that starts an episode starts from 0.
+     */
+    static void updateReturns(RewardNormalizer rewards, Map<String, Double> carry, List<Segment> segments) {
+        int longest = 0;
+        for (Segment s : segments) {
+            longest = Math.max(longest, s.getSteps().size());
+        }
+        double[] r = new double[longest];
+        boolean[] end = new boolean[longest];
+        double[] scratch = new double[longest];
+        for (Segment s : segments) {
+            List<SegmentStep> steps = s.getSteps();
+            for (int i = 0; i < steps.size(); i++) {
+                SegmentStep st = steps.get(i);
+                r[i] = st.getReward();
+                end[i] = st.getTerminated() || st.getTruncated();
+            }
+            double from = steps.isEmpty() || steps.get(0).getStep() == 0 ? 0 : carry.getOrDefault(s.getActorId(), 0.0);
+            carry.put(s.getActorId(), rewards.update(from, r, end, 0, steps.size(), scratch));
+        }
     }
 
     /** Flattens segments, in the given order, into the updater's batch of raw observations. */

@@ -2,6 +2,7 @@ package dev.trpo.trainer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Snapshots;
@@ -22,7 +23,7 @@ final class SnapshotCodec {
                 .setStaleSamplesDropped(c.staleSamplesDropped()).build();
         return Snapshots.toSnapshot(s.policy(), new Snapshots.Meta(runId, s.version(),
                 s.parentVersion() < 0 ? null : s.parentVersion(), s.envId(), s.criticOptimiser(), s.seed(),
-                s.hyperParameters(), counters, createdAtMs));
+                s.hyperParameters(), counters, createdAtMs), s.rewards(), s.returnCarry());
     }
 
     static TrainingState decode(PolicySnapshot p) {
@@ -32,6 +33,7 @@ final class SnapshotCodec {
         return new TrainingState(p.getVersion(), p.getParentVersion() == null ? -1 : p.getParentVersion(),
                 p.getEnvId(), Snapshots.toActorCritic(p), Snapshots.criticOptimiser(p), p.getResume().getSeed(),
                 Map.copyOf(hp), new TrainingState.Counters(c.getTotalSteps(), c.getTotalEpisodes(), c.getUpdates(),
-                        c.getRejectedUpdates(), c.getStaleSamplesDropped()));
+                        c.getRejectedUpdates(), c.getStaleSamplesDropped()),
+                Snapshots.rewardNormalizer(p), new TreeMap<>(Snapshots.returnCarry(p)));
     }
 }

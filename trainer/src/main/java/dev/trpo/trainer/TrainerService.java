@@ -441,7 +441,8 @@ public final class TrainerService implements AutoCloseable {
                             ac.normalizer().count(), hp.observationClip()));
         }
         TrainingState v0 = new TrainingState(0, -1, env.envId(), ac, new AdamState(ac.criticParameters().length),
-                settings.seed(), snapshotHyperParameters(), TrainingState.Counters.ZERO);
+                settings.seed(), snapshotHyperParameters(), TrainingState.Counters.ZERO, hp.rewardNormalizer(),
+                new java.util.TreeMap<>());
         PolicySnapshot snapshot = SnapshotCodec.encode(settings.runId(), v0, System.currentTimeMillis());
         byte[] key = settings.runId().getBytes(StandardCharsets.UTF_8);
         byte[] value = snapshotSerde.encode(snapshot);

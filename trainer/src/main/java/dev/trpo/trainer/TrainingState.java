@@ -1,9 +1,11 @@
 package dev.trpo.trainer;
 
 import java.util.Map;
+import java.util.TreeMap;
 
 import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.AdamState;
+import dev.trpo.policy.RewardNormalizer;
 
 /**
  * Everything a trainer carries from one version to the next; exactly what a {@code PolicySnapshot} holds, so a
@@ -17,9 +19,13 @@ import dev.trpo.policy.AdamState;
  * @param seed            the run's seed
  * @param hyperParameters every hyper-parameter, dotted keys
  * @param counters        cumulative training counters
+ * @param rewards         the reward normaliser whose scale this version's actors use (mutable; trainer thread)
+ * @param returnCarry     per actor id, the discounted return carried into the next batch (sorted, so the snapshot's
+ *                        bytes do not depend on arrival order; mutable; trainer thread)
  */
 record TrainingState(long version, long parentVersion, String envId, ActorCritic policy, AdamState criticOptimiser,
-                     long seed, Map<String, String> hyperParameters, Counters counters) {
+                     long seed, Map<String, String> hyperParameters, Counters counters, RewardNormalizer rewards,
+                     TreeMap<String, Double> returnCarry) {
 
     /** Cumulative counts, as in the snapshot's {@code TrainingCounters}. */
     record Counters(long totalSteps, long totalEpisodes, long updates, long rejectedUpdates, long staleSamplesDropped) {

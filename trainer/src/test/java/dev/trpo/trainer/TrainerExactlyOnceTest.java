@@ -44,6 +44,7 @@ class TrainerExactlyOnceTest {
         Hyperparameters hp = Hyperparameters.defaults().with(Map.of(
                 Hyperparameters.BATCH_STEPS, Integer.toString(ACTORS * STEPS_PER_ACTOR),
                 Hyperparameters.NORMALIZE_OBSERVATIONS, "true",
+                Hyperparameters.NORMALIZE_REWARDS, "true",
                 Hyperparameters.CRITIC_MINIBATCH_SIZE, "64"));
         return new TrainerSettings(runId, Bandit.SPEC, hp, 7, VERSIONS, Duration.ofMillis(50));
     }
@@ -109,6 +110,8 @@ class TrainerExactlyOnceTest {
         assertArrayEquals(a.normalizer().var(), b.normalizer().var());
         assertEquals(comparable(reference), comparable(resumed), "optimiser state, counters, hyper-parameters too");
         assertEquals((long) VERSIONS * ACTORS * STEPS_PER_ACTOR, resumed.getCounters().getTotalSteps());
+        assertEquals((double) VERSIONS * ACTORS * STEPS_PER_ACTOR, resumed.getRewardNormalizer().getCount(),
+                "the reward statistics saw every trained step once");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.env.StepResult;
 import dev.trpo.policy.ActionSpace;
 import dev.trpo.policy.ActorCritic;
+import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.policy.Workspace;
 import dev.trpo.schemas.Topics;
 import dev.trpo.schemas.Transition;
@@ -275,6 +276,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             return;
         }
         ActorCritic policy = current.policy();
+        RewardNormalizer rewards = current.rewards();
         Workspace ws = policy.workspace(n);
         actingVersion.set(current.version());
         int stepsInVersion = 0;
@@ -291,6 +293,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                 }
                 current = next;
                 policy = next.policy();
+                rewards = next.rewards();
                 ws = policy.workspace(n);
                 actingVersion.set(current.version());
                 stepsInVersion = 0;
@@ -343,6 +346,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                     record.setContinuousAction(actionView.over(actions, i * actionDim));
                 }
                 record.setReward(r.reward);
+                record.setLearningReward(rewards.enabled() ? rewards.apply(r.reward) : null);
                 record.setTerminated(r.terminated);
                 record.setTruncated(r.truncated);
                 record.setBehaviourLogProb(logp[i]);
@@ -369,6 +373,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             if (!sync && lastOfVersion) {
                 current = newest;
                 policy = newest.policy();
+                rewards = newest.rewards();
                 ws = policy.workspace(n);
                 actingVersion.set(current.version());
                 stepsInVersion = 0;

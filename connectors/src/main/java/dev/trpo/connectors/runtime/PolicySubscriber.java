@@ -176,7 +176,7 @@ public final class PolicySubscriber implements AutoCloseable {
             return;
         }
         synchronized (this) {
-            latest = new ActingPolicy(snapshot.getVersion(), policy);
+            latest = new ActingPolicy(snapshot.getVersion(), policy, Snapshots.rewardNormalizer(snapshot));
             notifyAll();
         }
         LOG.info("policy received topic={} version={} offset={}", r.topic(), snapshot.getVersion(), r.offset());

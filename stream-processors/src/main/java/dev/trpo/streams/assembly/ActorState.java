@@ -99,6 +99,8 @@ final class ActorState {
             }
         }
         b.putDouble(base + layout.rewardOffset(), t.getReward());
+        Double learning = t.getLearningReward();
+        b.putDouble(base + layout.learningRewardOffset(), learning != null ? learning : t.getReward());
         Double bootstrap = t.getBootstrapValue();
         int flags = (t.getTerminated() ? StepLayout.TERMINATED : 0) | (t.getTruncated() ? StepLayout.TRUNCATED : 0)
                 | (bootstrap != null ? StepLayout.HAS_BOOTSTRAP : 0) | (t.getLastOfVersion() ? StepLayout.LAST_OF_VERSION : 0);
@@ -156,6 +158,11 @@ final class ActorState {
 
     double reward(int i) {
         return buffer.getDouble(i * layout.stride() + layout.rewardOffset());
+    }
+
+    /** The reward advantages are computed from: the learning reward when the actor sent one, else the reward. */
+    double learningReward(int i) {
+        return buffer.getDouble(i * layout.stride() + layout.learningRewardOffset());
     }
 
     private int flags(int i) {

@@ -196,7 +196,7 @@ public final class SegmentAssembler implements Processor<String, Transition, Str
      */
     private void emit(String actor, ActorState s, int count, double lastNextValue, SegmentEnd end, long timestamp) {
         for (int i = 0; i < count; i++) {
-            rewards[i] = s.reward(i);
+            rewards[i] = s.learningReward(i);
             values[i] = s.value(i);
             terminated[i] = s.terminated(i);
             episodeEnds[i] = terminated[i] || s.truncated(i);
@@ -220,7 +220,7 @@ public final class SegmentAssembler implements Processor<String, Transition, Str
                     continuous.add(s.continuousAction(i, j));
                 }
             }
-            steps.add(new SegmentStep(s.episode(i), s.step(i), obs, discrete, continuous, rewards[i], terminated[i], s.truncated(i),
+            steps.add(new SegmentStep(s.episode(i), s.step(i), obs, discrete, continuous, s.reward(i), terminated[i], s.truncated(i),
                     s.behaviourLogProb(i), values[i], advantages[i], returns[i]));
         }
         Segment segment = new Segment(settings.runId(), settings.envId(), actor, s.runVersion, end, settings.gamma(), settings.lambda(), steps);

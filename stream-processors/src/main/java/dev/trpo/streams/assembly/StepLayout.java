@@ -9,7 +9,7 @@ import dev.trpo.schemas.ActionKind;
  *
  * <pre>
  * episode long | step int | observation double[obs] | action int (discrete) or double[dim] (box) | reward double |
- * flags byte (1 terminated, 2 truncated, 4 has bootstrap, 8 last of version) | behaviourLogProb double |
+ * learning reward double (the transition's learningReward, or its reward when absent) | flags byte (1 terminated, 2 truncated, 4 has bootstrap, 8 last of version) | behaviourLogProb double |
  * value double | bootstrapValue double | timestampMs long
  * </pre>
  *
@@ -47,8 +47,12 @@ record StepLayout(int observationSize, boolean discrete, int actionSize) {
         return actionOffset() + (discrete ? 4 : 8 * actionSize);
     }
 
-    int flagsOffset() {
+    int learningRewardOffset() {
         return rewardOffset() + 8;
+    }
+
+    int flagsOffset() {
+        return learningRewardOffset() + 8;
     }
 
     int logProbOffset() {

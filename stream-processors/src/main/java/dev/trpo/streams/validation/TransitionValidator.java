@@ -80,6 +80,9 @@ public final class TransitionValidator implements Processor<String, Transition, 
             requireFinite(t.getContinuousAction(), "action");
         }
         requireFinite(t.getReward(), "reward");
+        if (t.getLearningReward() != null) {
+            requireFinite(t.getLearningReward(), "learningReward");
+        }
         requireFinite(t.getBehaviourLogProb(), "behaviourLogProb");
         requireFinite(t.getValue(), "value");
         if (t.getBootstrapValue() != null) {
