@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.trpo.kafka.embedded.EmbeddedKafkaExtension;
 import dev.trpo.policy.ActorCritic;
+import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.schemas.Topics;
 import dev.trpo.schemas.Transition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -137,6 +138,41 @@ class ConnectorRuntimeTest {
             assertNotNull(lastOfV0.getBootstrapValue());
             assertTrue(steps.subList(firstOfV1, steps.size()).stream().allMatch(s -> s.getPolicyVersion() == 1));
         }
+    }
+
+    @Test
+    void aRewardNormalisingVersionStampsEveryStepWithItsLearningReward() throws Exception {
+        Topics topics = Topics.forRun("learning-reward");
+        createTopics(KAFKA.bootstrapServers(), topics, 1);
+        // variance 15.99999999 + 1e-8 = 16: scale 1/4; MountainCarContinuous's action cost makes the rewards vary
+        RewardNormalizer rewards = RewardNormalizer.of(0.99, 10, -3, 16 - 1e-8, 500);
+        publishPolicy(KAFKA.bootstrapServers(), topics, "MountainCarContinuous-v0",
+                policyFor("MountainCarContinuous-v0", new int[] {8}, 1.0, 5L), rewards, 0);
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), "MountainCarContinuous-v0").withActors(2)
+                .withStepsPerVersion(40).withMaxSteps(40);
+
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(60, TimeUnit.SECONDS));
+            assertNull(runtime.failure());
+        }
+        List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 80);
+
+        assertEquals(80, records.size());
+        for (Transition t : records) {
+            assertNotNull(t.getLearningReward());
+            assertEquals(t.getReward() / 4, t.getLearningReward(), 1e-15);
+        }
+        // and a version without reward normalisation sends none
+        Topics plain = Topics.forRun("plain-reward");
+        createTopics(KAFKA.bootstrapServers(), plain, 1);
+        publishPolicy(KAFKA.bootstrapServers(), plain, "CartPole-v1", policyFor("CartPole-v1", new int[] {8}, 0, 1L), 0);
+        try (ConnectorRuntime runtime = new ConnectorRuntime(ConnectorConfig.of(plain.runId(), "CartPole-v1")
+                .withActors(1).withStepsPerVersion(5).withMaxSteps(5), kafkaProps(), new SimpleMeterRegistry())) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(60, TimeUnit.SECONDS));
+        }
+        assertTrue(readTransitions(KAFKA.bootstrapServers(), plain, 5).stream().allMatch(t -> t.getLearningReward() == null));
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.policy.Activation;
 import dev.trpo.policy.ActorCritic;
+import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Snapshots;
 import dev.trpo.schemas.TopicProvisioner;
@@ -45,8 +46,14 @@ final class RuntimeFixtures {
     }
 
     static void publishPolicy(String bootstrap, Topics topics, String envId, ActorCritic policy, long version) {
+        publishPolicy(bootstrap, topics, envId, policy, RewardNormalizer.disabled(), version);
+    }
+
+    static void publishPolicy(String bootstrap, Topics topics, String envId, ActorCritic policy,
+                              RewardNormalizer rewards, long version) {
         PolicySnapshot snapshot = Snapshots.toSnapshot(policy, new Snapshots.Meta(topics.runId(), version,
-                version == 0 ? null : version - 1, envId, null, 0L, Map.of(), null, System.currentTimeMillis()));
+                version == 0 ? null : version - 1, envId, null, 0L, Map.of(), null, System.currentTimeMillis()),
+                rewards, Map.of());
         try (KafkaProducer<String, PolicySnapshot> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 topics.policies().keySerde().serializer(), topics.policies().valueSerde().serializer())) {
             p.send(new ProducerRecord<>(topics.policies().name(), topics.runId(), snapshot));
