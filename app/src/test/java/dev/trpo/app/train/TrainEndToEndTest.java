@@ -28,8 +28,12 @@ class TrainEndToEndTest {
     Path tmp;
 
     private TrainResult train(String runId, String... extra) throws Exception {
+        return trainOn("CartPole-v1", runId, extra);
+    }
+
+    private TrainResult trainOn(String env, String runId, String... extra) throws Exception {
         TrainCommand cmd = new TrainCommand();
-        List<String> args = new java.util.ArrayList<>(List.of("--env", "CartPole-v1", "--run-id", runId,
+        List<String> args = new java.util.ArrayList<>(List.of("--env", env, "--run-id", runId,
                 "--run-dir", tmp.resolve(runId).toString(), "--bootstrap-servers", KAFKA.bootstrapServers(),
                 "--metrics-port", "0", "--quiet"));
         args.addAll(List.of(extra));
@@ -55,16 +59,27 @@ class TrainEndToEndTest {
 
     @Test
     void theSameSeedGivesIdenticalPoliciesWithOneOrFourPartitions() throws Exception {
-        ActorCritic a = Snapshots.toActorCritic(EvalCommand.read(train("repro-a", "--seed", "7", "--total-steps", "4096").folder().policy()));
-        ActorCritic b = Snapshots.toActorCritic(EvalCommand.read(train("repro-b", "--seed", "7", "--total-steps", "4096").folder().policy()));
-        ActorCritic c = Snapshots.toActorCritic(EvalCommand.read(train("repro-c", "--seed", "7", "--total-steps", "4096",
-                "--partitions", "4").folder().policy()));
-        ActorCritic other = Snapshots.toActorCritic(EvalCommand.read(train("repro-d", "--seed", "8", "--total-steps", "4096").folder().policy()));
+        PolicySnapshot a = EvalCommand.read(train("repro-a", "--seed", "7", "--total-steps", "4096").folder().policy());
+        PolicySnapshot c = EvalCommand.read(train("repro-c", "--seed", "7", "--total-steps", "4096",
+                "--partitions", "4").folder().policy());
+        PolicySnapshot other = EvalCommand.read(train("repro-d", "--seed", "8", "--total-steps", "4096").folder().policy());
+        // MountainCar's preset normalises observations and rewards: their statistics must not depend on arrival order
+        PolicySnapshot m1 = EvalCommand.read(trainOn("MountainCar-v0", "repro-m1", "--seed", "7", "--total-steps", "4096")
+                .folder().policy());
+        PolicySnapshot m4 = EvalCommand.read(trainOn("MountainCar-v0", "repro-m4", "--seed", "7", "--total-steps", "4096",
+                "--partitions", "4").folder().policy());
 
-        assertArrayEquals(a.actorParameters(), b.actorParameters());
-        assertArrayEquals(a.criticParameters(), b.criticParameters());
-        assertArrayEquals(a.actorParameters(), c.actorParameters());
-        assertArrayEquals(a.criticParameters(), c.criticParameters());
-        assertTrue(!java.util.Arrays.equals(a.actorParameters(), other.actorParameters()), "another seed must differ");
+        assertArrayEquals(bytesOf(a), bytesOf(c), "CartPole, 1 and 4 partitions");
+        assertArrayEquals(bytesOf(m1), bytesOf(m4), "MountainCar, 1 and 4 partitions");
+        assertTrue(m1.getRewardNormalizer().getEnabled() && m1.getRewardNormalizer().getCount() == 4096,
+                "the reward statistics saw the run's 4096 steps: " + m1.getRewardNormalizer());
+        assertTrue(!java.util.Arrays.equals(Snapshots.toActorCritic(a).actorParameters(),
+                Snapshots.toActorCritic(other).actorParameters()), "another seed must differ");
+    }
+
+    /** The snapshot's bytes with what names the run (id, wall-clock time) blanked: everything learned must match. */
+    private static byte[] bytesOf(PolicySnapshot s) {
+        PolicySnapshot blank = PolicySnapshot.newBuilder(s).setRunId("-").setCreatedAtMs(0).build();
+        return dev.trpo.schemas.AvroSerde.of(PolicySnapshot.class).encode(blank);
     }
 }
