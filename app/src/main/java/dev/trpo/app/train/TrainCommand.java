@@ -208,6 +208,7 @@ public final class TrainCommand implements Callable<Integer> {
             // A stream thread only commits between polls: a short poll lets the last segments of a version out at once.
             streamsProps.putIfAbsent("poll.ms", "5");
             streamsProps.putIfAbsent("producer.linger.ms", "1");
+            streamsProps.putIfAbsent("consumer.fetch.max.wait.ms", "100");
             StreamsService streams = new StreamsService(streamsSettings, streamsProps, registry);
             Map<String, Object> connectorProps = new HashMap<>(clientProps);
             connectorProps.putIfAbsent("linger.ms", "1");
@@ -231,7 +232,8 @@ public final class TrainCommand implements Callable<Integer> {
             trainer.start();
             streams.start();
             connector.start();
-            try (KafkaConsumer<String, EpisodeSummary> episodeConsumer = episodeConsumer(clientProps, topics)) {
+            KafkaConsumer<String, EpisodeSummary> episodeConsumer = episodeConsumer(clientProps, topics);
+            try {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 long version = 0;
                 while (true) {
@@ -269,6 +271,9 @@ public final class TrainCommand implements Callable<Integer> {
                         stopReason = "target return " + targetReturn + " reached";
                         break;
                     }
+                    if (trainer.version() >= versions) {
+                        break; // the last version is published; the trainer's own shutdown need not be waited for
+                    }
                     if (trainer.status().terminal()) {
                         if (trainer.failure() != null) {
                             stopReason = "trainer stopped: " + trainer.failure().getMessage();
@@ -294,6 +299,9 @@ public final class TrainCommand implements Callable<Integer> {
                     progress.finish();
                 }
             } finally {
+                // assigned partitions and no offsets to commit: nothing to wait for (a default close waits out the
+                // pending fetch, up to fetch.max.wait.ms)
+                episodeConsumer.close(Duration.ZERO);
                 connector.close();
                 streams.close(Duration.ofSeconds(10));
                 trainer.close();

@@ -108,8 +108,9 @@ public final class PolicySubscriber implements AutoCloseable {
 
     private void run() {
         TopicPartition partition = new TopicPartition(topic.name(), 0);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        try {
             consumer = c;
             if (!running) {
                 return;
@@ -137,6 +138,8 @@ public final class PolicySubscriber implements AutoCloseable {
                 LOG.error("policy subscriber stopped topic={} error={}", topic.name(), e.toString());
             }
         } finally {
+            // assigned, nothing to commit: a default close would wait out the pending fetch (fetch.max.wait.ms)
+            c.close(Duration.ZERO);
             synchronized (this) {
                 notifyAll();
             }
