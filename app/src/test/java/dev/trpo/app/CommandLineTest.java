@@ -92,6 +92,15 @@ class CommandLineTest {
     }
 
     @Test
+    void aNegativeAsyncStepLimitIsAUserErrorThatSaysWhatIsAccepted() {
+        Result r = run("connector", "--run-id", "ok", "--env", "CartPole-v1", "--mode", "async",
+                "--async-max-steps-per-version", "-5", "--bootstrap-servers", "127.0.0.1:1", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("async-max-steps-per-version must be >= 0"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
     void evalOfAFileThatIsNotASnapshotIsAUserError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
         java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("policy.avro"), "not a policy");
         Result r = run("eval", "--policy", file.toString());

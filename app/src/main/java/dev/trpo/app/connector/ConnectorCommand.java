@@ -48,6 +48,13 @@ public final class ConnectorCommand implements Callable<Integer> {
             description = "sync (on-policy: wait for the next version) or async (never wait) (default ${DEFAULT-VALUE}).")
     String mode;
 
+    @Option(names = "--async-max-steps-per-version",
+            defaultValue = "${env:TRPO_CONNECTOR_ASYNC_MAX_STEPS_PER_VERSION:-0}",
+            description = "Async mode: steps each actor takes under one version before it waits for a newer one; "
+                    + "0 never waits. Set it to steps-per-version x (trainer max-policy-lag + 1) for fast "
+                    + "simulators, so no sample arrives too stale to train on (default ${DEFAULT-VALUE}).")
+    long asyncMaxStepsPerVersion;
+
     @Option(names = "--actor-id-prefix",
             defaultValue = "${env:TRPO_CONNECTOR_ACTOR_ID_PREFIX:-" + ConnectorConfig.DEFAULT_ACTOR_ID_PREFIX + "}",
             description = "Actor ids are <prefix>-<index>; give each replica its own (default ${DEFAULT-VALUE}).")
@@ -71,7 +78,7 @@ public final class ConnectorCommand implements Callable<Integer> {
             default -> throw new UsageException("--mode must be sync or async, got '" + mode + "'");
         };
         ConnectorConfig config = new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, connectorMode,
-                actorIdPrefix, maxSteps);
+                actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
         try (Observability observability = Observability.start(metrics.metricsPort());
              ConnectorRuntime runtime = new ConnectorRuntime(config, kafka.clientProperties(), observability.registry())) {
             Thread hook = new Thread(runtime::close, "trpo-connector-shutdown");

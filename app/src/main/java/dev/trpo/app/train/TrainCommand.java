@@ -214,8 +214,10 @@ public final class TrainCommand implements Callable<Integer> {
             connectorProps.putIfAbsent("linger.ms", "1");
             ConnectorRuntime connector = new ConnectorRuntime(new ConnectorConfig(id, envId, actors, seed, stepsPerVersion,
                     trainerMode == TrainerMode.SYNC ? ConnectorMode.SYNC : ConnectorMode.ASYNC, "actor",
-                    // async actors never wait: they run until the trainer has published its last version
-                    trainerMode == TrainerMode.SYNC ? versions * stepsPerVersion : 0),
+                    // async actors run until the trainer has published its last version ...
+                    trainerMode == TrainerMode.SYNC ? versions * stepsPerVersion : 0,
+                    // ... but no further ahead under one version than the trainer may still use its samples
+                    (long) stepsPerVersion * (hp.maxPolicyLag() + 1)),
                     connectorProps, registry);
             obs.setReady(() -> streams.isRunning() && !trainer.status().terminal());
 

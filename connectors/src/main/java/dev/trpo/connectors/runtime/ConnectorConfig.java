@@ -15,9 +15,13 @@ import java.util.Objects;
  * @param mode            sync (on-policy, waits) or async (never waits)
  * @param actorIdPrefix   actor ids are {@code <prefix>-<index>}; give each connector replica its own prefix
  * @param maxSteps        stop after this many steps per actor (0 = run until closed)
+ * @param asyncMaxStepsPerVersion async mode: the most steps an actor takes under one version; reaching it, the actors
+ *                        wait for a newer one (0 = never wait). Bounding it to what the trainer may still use
+ *                        (steps per version x (max policy lag + 1)) keeps fast simulators from producing samples
+ *                        that are dropped as stale.
  */
 public record ConnectorConfig(String runId, String envId, int actors, long seed, int stepsPerVersion,
-                              ConnectorMode mode, String actorIdPrefix, long maxSteps) {
+                              ConnectorMode mode, String actorIdPrefix, long maxSteps, long asyncMaxStepsPerVersion) {
 
     /** Default of {@code --actors}. */
     public static final int DEFAULT_ACTORS = 8;
@@ -48,6 +52,16 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
         if (maxSteps < 0) {
             throw new IllegalArgumentException("max-steps must be >= 0 (0 = unlimited), got " + maxSteps);
         }
+        if (asyncMaxStepsPerVersion < 0) {
+            throw new IllegalArgumentException("async-max-steps-per-version must be >= 0 (0 = unlimited), got "
+                    + asyncMaxStepsPerVersion);
+        }
+    }
+
+    /** A configuration whose async actors never wait. */
+    public ConnectorConfig(String runId, String envId, int actors, long seed, int stepsPerVersion, ConnectorMode mode,
+                           String actorIdPrefix, long maxSteps) {
+        this(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, 0L);
     }
 
     /** A sync-mode configuration with the defaults for everything but run and environment. */
@@ -57,27 +71,31 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
     }
 
     public ConnectorConfig withActors(int n) {
-        return new ConnectorConfig(runId, envId, n, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps);
+        return new ConnectorConfig(runId, envId, n, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
     }
 
     public ConnectorConfig withSeed(long s) {
-        return new ConnectorConfig(runId, envId, actors, s, stepsPerVersion, mode, actorIdPrefix, maxSteps);
+        return new ConnectorConfig(runId, envId, actors, s, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
     }
 
     public ConnectorConfig withStepsPerVersion(int n) {
-        return new ConnectorConfig(runId, envId, actors, seed, n, mode, actorIdPrefix, maxSteps);
+        return new ConnectorConfig(runId, envId, actors, seed, n, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
     }
 
     public ConnectorConfig withMode(ConnectorMode m) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, m, actorIdPrefix, maxSteps);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, m, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
     }
 
     public ConnectorConfig withActorIdPrefix(String p) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, p, maxSteps);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, p, maxSteps, asyncMaxStepsPerVersion);
     }
 
     public ConnectorConfig withMaxSteps(long n) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, n);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, n, asyncMaxStepsPerVersion);
+    }
+
+    public ConnectorConfig withAsyncMaxStepsPerVersion(long n) {
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, n);
     }
 
     /** @return the id of actor {@code index}, the record key of its transitions */

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sync mode: the step batches under one version number exactly {@code stepsPerVersion}; then the actors wait
  * for a newer version. Async mode: when a newer version has arrived, the current batch is the last under the
- * old one and the next batch uses the new one.
+ * old one and the next batch uses the new one; with {@code asyncMaxStepsPerVersion}, the actors also wait (their
+ * last step closing the version) once they have taken that many steps under one version.
  *
  * <p>The producer is idempotent (acks=all) with lz4 compression and large batches; properties given by the
  * caller override those defaults. {@link #close()} stops after the current batch and flushes every record
@@ -270,6 +271,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         record.setEnvId(config.envId());
         final String topic = topics.transitions().name();
         final boolean sync = config.mode() == ConnectorMode.SYNC;
+        final long asyncLimit = config.asyncMaxStepsPerVersion();
 
         ActingPolicy current = awaitPolicyNewerThan(-1);
         if (current == null) {
@@ -286,7 +288,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             if (config.maxSteps() > 0 && batches >= config.maxSteps()) {
                 break;
             }
-            if (sync && stepsInVersion == config.stepsPerVersion()) {
+            if (sync ? stepsInVersion == config.stepsPerVersion() : asyncLimit > 0 && stepsInVersion >= asyncLimit) {
                 ActingPolicy next = awaitPolicyNewerThan(current.version());
                 if (next == null) {
                     break;
@@ -300,8 +302,9 @@ public final class ConnectorRuntime implements AutoCloseable {
             }
             ActingPolicy newest = subscriber.latest();
             policyLag.record(newest.version() - current.version());
+            boolean newer = newest.version() > current.version();
             boolean lastOfVersion = sync ? stepsInVersion + 1 == config.stepsPerVersion()
-                    : newest.version() > current.version();
+                    : newer || asyncLimit > 0 && stepsInVersion + 1 >= asyncLimit;
 
             sampler.rewind();
             policy.act(obs, n, sampler, false, actions, logp, values, ws);
@@ -370,7 +373,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             stepsTaken.addAndGet(n);
             stepsInVersion++;
             batches++;
-            if (!sync && lastOfVersion) {
+            if (!sync && newer) {
                 current = newest;
                 policy = newest.policy();
                 rewards = newest.rewards();

@@ -176,6 +176,41 @@ class ConnectorRuntimeTest {
     }
 
     @Test
+    void asyncActorsWaitAtTheirStepLimitUnderOneVersionAndCloseItWithABootstrap() throws Exception {
+        Topics topics = Topics.forRun("async-limit");
+        createTopics(KAFKA.bootstrapServers(), topics, 2);
+        int actors = 2;
+        int limit = 40;
+        publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", policyFor("CartPole-v1", new int[] {8}, 0, 1L), 0);
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), "CartPole-v1").withActors(actors)
+                .withMode(ConnectorMode.ASYNC).withStepsPerVersion(10).withAsyncMaxStepsPerVersion(limit);
+
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
+            runtime.start();
+            assertTrue(await(() -> runtime.stepsTaken() >= (long) actors * limit), "steps under version 0");
+            long waitUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+            while (System.nanoTime() < waitUntil) {
+                assertEquals((long) actors * limit, runtime.stepsTaken(), "steps beyond the limit under version 0");
+                Thread.sleep(10);
+            }
+            publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", policyFor("CartPole-v1", new int[] {8}, 0, 2L), 1);
+            assertTrue(await(() -> runtime.stepsTaken() >= 2L * actors * limit), "steps under version 1");
+        }
+        List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 2L * actors * limit);
+
+        for (String actor : List.of("actor-0", "actor-1")) {
+            List<Transition> steps = records.stream().filter(r -> r.getActorId().equals(actor)).toList();
+            List<Transition> v0 = steps.stream().filter(t -> t.getPolicyVersion() == 0).toList();
+            assertEquals(limit, v0.size(), actor + " steps under version 0");
+            Transition last = v0.get(limit - 1);
+            assertTrue(last.getLastOfVersion(), "the step at the limit closes the version");
+            assertNotNull(last.getBootstrapValue());
+            assertEquals(1, v0.stream().filter(Transition::getLastOfVersion).count());
+            assertEquals(1L, steps.get(limit).getPolicyVersion(), "the next step acts with version 1");
+        }
+    }
+
+    @Test
     void inSyncModeNoActorExceedsStepsPerVersionUnderOneVersion() throws Exception {
         Topics topics = Topics.forRun("sync-mode");
         createTopics(KAFKA.bootstrapServers(), topics, 4);
