@@ -132,7 +132,7 @@ class KafkaSecurityTest {
         });
     }
 
-    private static Properties clientProperties(RenderedChart chart, String configMap) {
+    static Properties clientProperties(RenderedChart chart, String configMap) {
         Properties properties = new Properties();
         try {
             properties.load(new StringReader(chart.get(ConfigMap.class, configMap).getData().get("client.properties")));
@@ -147,7 +147,7 @@ class KafkaSecurityTest {
                 .orElseThrow(() -> new AssertionError("no volume " + name));
     }
 
-    private static void assertSecretRef(EnvVar variable, String secret, String key) {
+    static void assertSecretRef(EnvVar variable, String secret, String key) {
         assertEquals(secret, variable.getValueFrom().getSecretKeyRef().getName(), variable.getName());
         assertEquals(key, variable.getValueFrom().getSecretKeyRef().getKey(), variable.getName());
     }
