@@ -357,6 +357,9 @@ All value validation, in one place. Every problem is listed in one failure so a 
 {{- if and (ne (toString $v.connectors.stepsPerVersion) "") (lt (int $v.connectors.stepsPerVersion) 1) -}}
 {{- $errors = append $errors (printf "connectors.stepsPerVersion must be >= 1, got %v" $v.connectors.stepsPerVersion) -}}
 {{- end -}}
+{{- if and (ne (toString $v.connectors.asyncMaxStepsPerVersion) "") (lt (int64 $v.connectors.asyncMaxStepsPerVersion) 0) -}}
+{{- $errors = append $errors (printf "connectors.asyncMaxStepsPerVersion must be >= 0 (0 = never wait), got %v" $v.connectors.asyncMaxStepsPerVersion) -}}
+{{- end -}}
 {{- if lt (int $v.streams.replicaCount) 0 -}}
 {{- $errors = append $errors (printf "streams.replicaCount must be >= 0, got %v" $v.streams.replicaCount) -}}
 {{- end -}}

@@ -133,11 +133,20 @@ class PodSpecTest {
     }
 
     @Test
+    void anAsyncStepLimitReachesTheConnectors() {
+        Map<String, String> settings = RenderedChart.render(Map.of("run.mode", "async",
+                "connectors.asyncMaxStepsPerVersion", 1024)).get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
+
+        assertEquals("1024", settings.get("TRPO_CONNECTOR_ASYNC_MAX_STEPS_PER_VERSION"));
+        assertEquals("async", settings.get("TRPO_CONNECTOR_MODE"));
+    }
+
+    @Test
     void unsetTuningValuesLeaveTheFlagsToTheApplicationsDefaultsAndPresets() {
         Map<String, String> settings = RenderedChart.renderDefaults()
                 .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
-        for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_STREAMS_GAMMA", "TRPO_STREAMS_LAMBDA", "TRPO_STREAMS_SEGMENT_LENGTH",
+        for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_CONNECTOR_ASYNC_MAX_STEPS_PER_VERSION", "TRPO_STREAMS_GAMMA", "TRPO_STREAMS_LAMBDA", "TRPO_STREAMS_SEGMENT_LENGTH",
                 "TRPO_TRAINER_BATCH_STEPS")) {
             assertFalse(settings.containsKey(key), key);
         }

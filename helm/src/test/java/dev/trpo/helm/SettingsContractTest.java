@@ -22,7 +22,8 @@ class SettingsContractTest {
     @Test
     void everySettingTheChartSetsIsReadByACommand() {
         RenderedChart chart = RenderedChart.render(Map.of(
-                "connectors.stepsPerVersion", 512, "streams.gamma", 0.995, "streams.lambda", 0.9,
+                "connectors.stepsPerVersion", 512, "connectors.asyncMaxStepsPerVersion", 1024,
+                "streams.gamma", 0.995, "streams.lambda", 0.9,
                 "streams.segmentLength", 64, "trainer.batchSteps", 8192));
         Map<String, String> settings = chart.get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 

@@ -23,6 +23,7 @@ class ValueValidationTest {
                 Arguments.of("kafka.securityProtocol", "SASL_SSL", "kafka.sasl.existingSecret is required with kafka.securityProtocol=SASL_SSL"),
                 Arguments.of("topics.partitions", 0, "topics.partitions must be an integer >= 1"),
                 Arguments.of("connectors.actorsPerPod", 0, "connectors.actorsPerPod must be >= 1"),
+                Arguments.of("connectors.asyncMaxStepsPerVersion", -1, "connectors.asyncMaxStepsPerVersion must be >= 0"),
                 Arguments.of("streams.gamma", 1.5, "streams.gamma must be in (0, 1]"),
                 Arguments.of("metrics.port", 0, "metrics.port must be in 1..65535"));
     }
