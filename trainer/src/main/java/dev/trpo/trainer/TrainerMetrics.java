@@ -43,6 +43,8 @@ public final class TrainerMetrics {
     public static final String SAMPLES_PER_SECOND = "trpo.trainer.samples.per.second";
     /** Gauge: versions between the oldest sample of the last batch and the policy it updated (0 in sync mode). */
     public static final String POLICY_LAG = "trpo.trainer.batch.policy.lag";
+    /** Gauge: the factor the newest version's actors multiply rewards by (1 without reward normalisation). */
+    public static final String REWARD_SCALE = "trpo.trainer.reward.scale";
     /** Timer: wall time of one update (policy step, critic fit, normaliser update), Kafka excluded. */
     public static final String UPDATE_DURATION = "trpo.trainer.update.duration";
     /** Counter: samples (environment steps) trained on. */
@@ -64,6 +66,7 @@ public final class TrainerMetrics {
     private final AtomicLong explainedVariance = new AtomicLong();
     private final AtomicLong samplesPerSecond = new AtomicLong();
     private final AtomicLong policyLag = new AtomicLong();
+    private final AtomicLong rewardScale = new AtomicLong(Double.doubleToRawLongBits(1.0));
     private final Timer updateDuration;
     private final Counter samples;
     private final Counter staleDropped;
@@ -84,6 +87,7 @@ public final class TrainerMetrics {
         doubleGauge(registry, VALUE_LOSS, valueLoss, tags, "critic MSE after the last fit");
         doubleGauge(registry, EXPLAINED_VARIANCE, explainedVariance, tags, "critic explained variance before the last fit");
         doubleGauge(registry, SAMPLES_PER_SECOND, samplesPerSecond, tags, "samples trained per second of wall time");
+        doubleGauge(registry, REWARD_SCALE, rewardScale, tags, "reward scale of the newest version (VecNormalize-style)");
         Gauge.builder(POLICY_LAG, policyLag, AtomicLong::doubleValue).tags(tags)
                 .description("versions between the oldest sample of the last batch and the policy it updated")
                 .register(registry);
@@ -109,6 +113,10 @@ public final class TrainerMetrics {
 
     void version(long v) {
         version.set(v);
+    }
+
+    void rewardScale(double scale) {
+        set(rewardScale, scale);
     }
 
     void staleDropped(long n) {

@@ -338,6 +338,7 @@ public final class TrainerService implements AutoCloseable {
                 long lag = maxLag(batch, out.next().version() - 1);
                 metrics.staleDropped(batch.staleDropped());
                 metrics.update(out.stats(), out.samples(), took, sps, lag);
+                metrics.rewardScale(out.next().rewards().scale());
                 logUpdate(snapshot, out, batch, took, sps, lag);
                 announce(snapshot);
                 continue;
@@ -427,6 +428,7 @@ public final class TrainerService implements AutoCloseable {
                     restored.envId(), restored.version(), restored.counters().totalSteps(),
                     restored.counters().updates(), restored.seed());
             metrics.version(restored.version());
+            metrics.rewardScale(restored.rewards().scale());
             announce(newest);
             return restored;
         }
@@ -641,13 +643,14 @@ public final class TrainerService implements AutoCloseable {
         var st = out.stats();
         LOG.info("update run={} env={} version={} samples={} episodes={} max_lag={} stale_dropped={} invalid={} accepted={}"
                         + " reject_reason={} kl={} surrogate_improvement={} line_search_steps={} cg_iterations={}"
-                        + " cg_residual={} entropy={} value_loss={} explained_variance={} update_ms={} samples_per_s={}",
+                        + " cg_residual={} entropy={} value_loss={} explained_variance={} reward_scale={} update_ms={}"
+                        + " samples_per_s={}",
                 settings.runId(), settings.env().envId(), s.getVersion(), out.samples(), out.episodes(), lag,
                 batch.staleDropped(), batch.invalid().size(), st.accepted(),
                 st.rejectReason() == null ? "none" : st.rejectReason(), fmt(st.klOldNew()),
                 fmt(st.surrogateAfter() - st.surrogateBefore()), st.lineSearchSteps(), st.cgIterations(),
                 fmt(st.cgResidual()), fmt(st.entropy()), fmt(st.valueLossAfter()), fmt(st.explainedVariance()),
-                took.toMillis(), String.format(java.util.Locale.ROOT, "%.0f", sps));
+                fmt(out.next().rewards().scale()), took.toMillis(), String.format(java.util.Locale.ROOT, "%.0f", sps));
     }
 
     private static String fmt(double v) {

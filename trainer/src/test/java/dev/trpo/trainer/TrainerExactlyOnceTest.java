@@ -188,11 +188,16 @@ class TrainerExactlyOnceTest {
 
     private static PolicySnapshot runToCompletion(KafkaFixture kafka, String run, TrainerSettings settings)
             throws InterruptedException {
-        try (TrainerService trainer = new TrainerService(settings, kafka.clientProps(), new SimpleMeterRegistry())) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (TrainerService trainer = new TrainerService(settings, kafka.clientProps(), registry)) {
             trainer.start();
             assertEquals(TrainerService.Status.COMPLETED, trainer.awaitTermination(WAIT), () -> "run " + run
                     + " stopped at version " + trainer.version() + ": " + trainer.failure());
-            return trainer.latestSnapshot();
+            PolicySnapshot last = trainer.latestSnapshot();
+            // the gauge shows the scale the newest version's actors use
+            assertEquals(Snapshots.rewardNormalizer(last).scale(),
+                    registry.get(TrainerMetrics.REWARD_SCALE).gauge().value(), 0.0);
+            return last;
         }
     }
 
