@@ -127,9 +127,4 @@ public final class RewardNormalizer {
         scale = computeScale();
         return ret;
     }
-
-    /** An independent copy. */
-    public RewardNormalizer copy() {
-        return new RewardNormalizer(enabled, gamma, clip, returns.copy());
-    }
 }

@@ -49,7 +49,7 @@ public final class Snapshots {
         NormalizerStats stats = NormalizerStats.newBuilder().setEnabled(n.enabled())
                 .setMean(boxed(n.mean())).setVariance(boxed(n.var())).setCount(n.count())
                 .setEpsilon(ObservationNormalizer.VARIANCE_EPSILON)
-                .setClip(n.clip() > 0 && Double.isFinite(n.clip()) ? n.clip() : 0.0).build();
+                .setClip(wireClip(n.clip())).build();
         AdamState adam = meta.criticOptimiser() == null ? new AdamState(ac.criticParameters().length) : meta.criticOptimiser();
         return PolicySnapshot.newBuilder()
                 .setRunId(meta.runId()).setVersion(meta.version()).setParentVersion(meta.parentVersion())
@@ -59,7 +59,7 @@ public final class Snapshots {
                 .setRewardNormalizer(RewardNormalizerStats.newBuilder().setEnabled(rewards.enabled())
                         .setGamma(rewards.gamma()).setMean(rewards.mean()).setVariance(rewards.var())
                         .setCount(rewards.count()).setEpsilon(ObservationNormalizer.VARIANCE_EPSILON)
-                        .setClip(rewards.clip() > 0 && Double.isFinite(rewards.clip()) ? rewards.clip() : 0.0).build())
+                        .setClip(wireClip(rewards.clip())).build())
                 .setActorLayers(actorLayers).setLogStd(logStd)
                 .setCriticLayers(layers(ac.criticNet(), ac.criticParameters()))
                 .setResume(ResumeState.newBuilder().setCriticAdamM(boxed(adam.m())).setCriticAdamV(boxed(adam.v()))
@@ -69,6 +69,11 @@ public final class Snapshots {
                 .setCounters(meta.counters() == null ? emptyCounters() : meta.counters())
                 .setCreatedAtMs(meta.createdAtMs())
                 .build();
+    }
+
+    /** A clip bound as the wire writes it: 0 for none (the policy module also takes a negative or infinite one). */
+    private static double wireClip(double clip) {
+        return clip > 0 && Double.isFinite(clip) ? clip : 0.0;
     }
 
     /** Counters of a run that has not trained yet. */

@@ -11,8 +11,4 @@ import dev.trpo.policy.RewardNormalizer;
  * @param rewards the version's reward normaliser: when enabled, every transition carries the learning reward
  */
 public record ActingPolicy(long version, ActorCritic policy, RewardNormalizer rewards) {
-    /** A version that does not normalise rewards. */
-    public ActingPolicy(long version, ActorCritic policy) {
-        this(version, policy, RewardNormalizer.disabled());
-    }
 }

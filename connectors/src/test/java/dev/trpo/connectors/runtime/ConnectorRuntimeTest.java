@@ -1,5 +1,6 @@
 package dev.trpo.connectors.runtime;
 
+import static dev.trpo.connectors.runtime.RuntimeFixtures.assertStepsStayAt;
 import static dev.trpo.connectors.runtime.RuntimeFixtures.await;
 import static dev.trpo.connectors.runtime.RuntimeFixtures.createTopics;
 import static dev.trpo.connectors.runtime.RuntimeFixtures.policyFor;
@@ -188,11 +189,7 @@ class ConnectorRuntimeTest {
         try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
             runtime.start();
             assertTrue(await(() -> runtime.stepsTaken() >= (long) actors * limit), "steps under version 0");
-            long waitUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-            while (System.nanoTime() < waitUntil) {
-                assertEquals((long) actors * limit, runtime.stepsTaken(), "steps beyond the limit under version 0");
-                Thread.sleep(10);
-            }
+            assertStepsStayAt(runtime, (long) actors * limit, "steps beyond the limit under version 0");
             publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", policyFor("CartPole-v1", new int[] {8}, 0, 2L), 1);
             assertTrue(await(() -> runtime.stepsTaken() >= 2L * actors * limit), "steps under version 1");
         }
@@ -227,11 +224,7 @@ class ConnectorRuntimeTest {
                 long target = (version + 1) * actors * stepsPerVersion;
                 assertTrue(await(() -> runtime.stepsTaken() >= target), "version " + version + " steps");
                 // the actors now wait: give them time to (wrongly) step on, then check they did not
-                long waitUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-                while (System.nanoTime() < waitUntil) {
-                    assertEquals(target, runtime.stepsTaken(), "steps while waiting for version " + (version + 1));
-                    Thread.sleep(10);
-                }
+                assertStepsStayAt(runtime, target, "steps while waiting for version " + (version + 1));
             }
         }
         List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 3L * actors * stepsPerVersion);

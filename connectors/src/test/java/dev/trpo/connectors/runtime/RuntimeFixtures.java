@@ -101,6 +101,17 @@ final class RuntimeFixtures {
         }
     }
 
+    /** Checks for 300 ms that the connector takes no further step: it is waiting for a newer version. */
+    static void assertStepsStayAt(ConnectorRuntime runtime, long expected, String message) throws InterruptedException {
+        long waitUntil = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300);
+        while (System.nanoTime() < waitUntil) {
+            if (runtime.stepsTaken() != expected) {
+                throw new AssertionError(message + ": expected " + expected + " steps, got " + runtime.stepsTaken());
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Polls {@code condition} until it holds or the deadline passes. */
     static boolean await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + DEADLINE.toNanos();

@@ -9,7 +9,8 @@ import dev.trpo.schemas.ActionKind;
  *
  * <pre>
  * episode long | step int | observation double[obs] | action int (discrete) or double[dim] (box) | reward double |
- * learning reward double (the transition's learningReward, or its reward when absent) | flags byte (1 terminated, 2 truncated, 4 has bootstrap, 8 last of version) | behaviourLogProb double |
+ * learning reward double (the transition's learningReward, or its reward when absent) |
+ * flags byte (1 terminated, 2 truncated, 4 has bootstrap, 8 last of version) | behaviourLogProb double |
  * value double | bootstrapValue double | timestampMs long
  * </pre>
  *
