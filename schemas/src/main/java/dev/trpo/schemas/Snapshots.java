@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import dev.trpo.policy.ActionSpace;
 import dev.trpo.policy.Activation;
@@ -38,6 +39,18 @@ public final class Snapshots {
      */
     public static PolicySnapshot toSnapshot(ActorCritic ac, Meta meta, RewardNormalizer rewards,
                                             Map<String, Double> returnCarry) {
+        return toSnapshot(ac, meta, rewards, returnCarry, Map.of());
+    }
+
+    /**
+     * Builds the wire record of a policy, its reward normaliser, the per-actor discounted returns the normaliser
+     * carries into the next batch, and (async mode) the reward scales of the versions whose samples the trainer may
+     * still take, by version.
+     */
+    public static PolicySnapshot toSnapshot(ActorCritic ac, Meta meta, RewardNormalizer rewards,
+                                            Map<String, Double> returnCarry, Map<Long, Double> rewardScales) {
+        Map<String, Double> scales = new TreeMap<>();
+        rewardScales.forEach((version, scale) -> scales.put(Long.toString(version), scale));
         double[] actor = ac.actorParameters();
         List<Layer> actorLayers = layers(ac.actorNet(), actor);
         List<Double> logStd = List.of();
@@ -64,7 +77,7 @@ public final class Snapshots {
                 .setCriticLayers(layers(ac.criticNet(), ac.criticParameters()))
                 .setResume(ResumeState.newBuilder().setCriticAdamM(boxed(adam.m())).setCriticAdamV(boxed(adam.v()))
                         .setCriticAdamStep(adam.step()).setSeed(meta.seed())
-                        .setReturnCarry(new java.util.TreeMap<>(returnCarry)).build())
+                        .setReturnCarry(new TreeMap<>(returnCarry)).setRewardScales(scales).build())
                 .setHyperParameters(Map.copyOf(meta.hyperParameters()))
                 .setCounters(meta.counters() == null ? emptyCounters() : meta.counters())
                 .setCreatedAtMs(meta.createdAtMs())
@@ -128,8 +141,27 @@ public final class Snapshots {
 
     /** Per actor id, the discounted return the reward normaliser carries past the snapshot's last batch. */
     public static Map<String, Double> returnCarry(PolicySnapshot s) {
-        Map<String, Double> out = new java.util.TreeMap<>();
+        Map<String, Double> out = new TreeMap<>();
         s.getResume().getReturnCarry().forEach((k, v) -> out.put(k.toString(), v));
+        return out;
+    }
+
+    /**
+     * By version, the reward scales a snapshot keeps for async mode (empty in sync mode, without reward normalisation
+     * and in snapshots written before they existed).
+     *
+     * @throws IllegalArgumentException when a key is not a version number
+     */
+    public static TreeMap<Long, Double> rewardScales(PolicySnapshot s) {
+        TreeMap<Long, Double> out = new TreeMap<>();
+        s.getResume().getRewardScales().forEach((k, v) -> {
+            try {
+                out.put(Long.parseLong(k.toString()), v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("snapshot v" + s.getVersion() + ": rewardScales key '" + k
+                        + "' is not a version number");
+            }
+        });
         return out;
     }
 

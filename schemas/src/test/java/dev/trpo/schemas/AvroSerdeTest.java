@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Map;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -90,6 +91,16 @@ class AvroSerdeTest {
         assertEquals(0, read.getResume().getReturnCarry().size());
         assertEquals(snap.getActorLayers(), read.getActorLayers());
         assertEquals(false, Snapshots.rewardNormalizer(read).enabled());
+
+        // v2 had no resume.rewardScales
+        Schema snapshotV2 = historySchema("PolicySnapshot-v2.avsc");
+        PolicySnapshot withScales = PolicySnapshot.newBuilder(snap).setResume(ResumeState.newBuilder(snap.getResume())
+                .setReturnCarry(Map.of("a-0", 1.5)).setRewardScales(Map.of("3", 0.25)).build()).build();
+        PolicySnapshot v2 = AvroSerde.of(PolicySnapshot.class).decode(writtenWith(snapshotV2, withScales));
+        assertEquals(Map.of("a-0", 1.5), Snapshots.returnCarry(v2));
+        assertEquals(0, v2.getResume().getRewardScales().size());
+        assertEquals(Map.of(), Snapshots.rewardScales(v2));
+        assertEquals(Map.of(3L, 0.25), Snapshots.rewardScales(withScales));
     }
 
     private static Schema historySchema(String name) throws IOException {

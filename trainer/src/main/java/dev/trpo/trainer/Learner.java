@@ -3,6 +3,7 @@ package dev.trpo.trainer;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 import dev.trpo.policy.ActionSpace;
 import dev.trpo.policy.ActorCritic;
@@ -18,7 +19,9 @@ import dev.trpo.schemas.SegmentStep;
  * the critic fit on observations normalised with version v's normaliser (the one the actors used), then the
  * normaliser update with the batch's raw observations (for version v+1). With reward normalisation, the batch's raw
  * rewards then update the return statistics, and the critic's output is rescaled by the change of scale so its values
- * stay in the units version v+1's learning rewards have. Deterministic: the only randomness (Fisher
+ * stay in the units version v+1's learning rewards have. In async mode a sample of an older version u has its
+ * advantage and value target in u's units; they are multiplied by scale(v) / scale(u) first, from the scales the
+ * state keeps for the last max-policy-lag versions. Deterministic: the only randomness (Fisher
  * sub-sampling, critic minibatch order) comes from a generator seeded with (run seed, version), so a trainer
  * restarted from version v's snapshot repeats the step exactly. Not thread-safe.
  */
@@ -27,9 +30,47 @@ final class Learner {
     private static final long VERSION_MIX = 0x9E3779B97F4A7C15L;
 
     private final TrpoUpdater updater;
+    private final Hyperparameters hp;
 
     Learner(Hyperparameters hp) {
         this.updater = new TrpoUpdater(hp.trpoConfig(), hp.criticConfig());
+        this.hp = hp;
+    }
+
+    /**
+     * The reward scales to keep once {@code version} acts with {@code rewards}: in async mode with reward
+     * normalisation, {@code kept} plus (version, scale) without the versions older than max-policy-lag; otherwise
+     * none.
+     */
+    static TreeMap<Long, Double> keptScales(Hyperparameters hp, RewardNormalizer rewards, long version,
+                                            Map<Long, Double> kept) {
+        TreeMap<Long, Double> out = new TreeMap<>();
+        if (hp.mode() != TrainerMode.ASYNC || !rewards.enabled()) {
+            return out;
+        }
+        out.putAll(kept);
+        out.put(version, rewards.scale());
+        out.headMap(version - hp.maxPolicyLag()).clear();
+        return out;
+    }
+
+    /**
+     * Per segment, the factor that takes its advantages and value targets to version {@code state.version()}'s
+     * reward units: scale(v) / scale(u) for a segment of an older version u whose scale is kept, else 1. Null when
+     * every factor is 1 (sync mode, no reward normalisation).
+     */
+    static double[] unitFactors(TrainingState state, List<Segment> segments) {
+        Map<Long, Double> scales = state.rewardScales();
+        Double current = scales.get(state.version());
+        if (!state.rewards().enabled() || current == null) {
+            return null;
+        }
+        double[] f = new double[segments.size()];
+        for (int k = 0; k < f.length; k++) {
+            Double then = scales.get(segments.get(k).getPolicyVersion());
+            f[k] = then == null ? 1.0 : current / then;
+        }
+        return f;
     }
 
     /** What one step did. */
@@ -51,7 +92,7 @@ final class Learner {
     Outcome step(TrainingState state, List<Segment> segments, long staleDropped,
                  java.util.Map<String, String> hyperParameters) {
         ActorCritic ac = state.policy();
-        Batch batch = toBatch(segments, ac.obsDim(), ac.actionSpace());
+        Batch batch = toBatch(segments, ac.obsDim(), ac.actionSpace(), unitFactors(state, segments));
 
         UpdateStats stats = updater.update(ac, batch, state.criticOptimiser(), updateRandom(state.seed(), state.version()));
         if (ac.normalizer().enabled()) {
@@ -68,7 +109,7 @@ final class Learner {
         TrainingState next = new TrainingState(state.version() + 1, state.version(), state.envId(), ac,
                 state.criticOptimiser(), state.seed(), hyperParameters,
                 state.counters().plus(batch.size(), episodes, !stats.accepted(), staleDropped), rewards,
-                state.returnCarry());
+                state.returnCarry(), keptScales(hp, rewards, state.version() + 1, state.rewardScales()));
         return new Outcome(next, stats, batch.size(), episodes);
     }
 
@@ -98,6 +139,14 @@ final class Learner {
 
     /** Flattens segments, in the given order, into the updater's batch of raw observations. */
     static Batch toBatch(List<Segment> segments, int obsDim, ActionSpace space) {
+        return toBatch(segments, obsDim, space, null);
+    }
+
+    /**
+     * Flattens segments, in the given order, into the updater's batch of raw observations; segment k's advantages
+     * and value targets are multiplied by {@code unitFactors[k]} (null: by 1).
+     */
+    static Batch toBatch(List<Segment> segments, int obsDim, ActionSpace space, double[] unitFactors) {
         int n = 0;
         for (Segment s : segments) {
             n += s.getSteps().size();
@@ -109,8 +158,9 @@ final class Learner {
         double[] adv = new double[n];
         double[] targets = new double[n];
         int i = 0;
-        for (Segment s : segments) {
-            for (SegmentStep st : s.getSteps()) {
+        for (int k = 0; k < segments.size(); k++) {
+            double unit = unitFactors == null ? 1.0 : unitFactors[k];
+            for (SegmentStep st : segments.get(k).getSteps()) {
                 List<Double> o = st.getObservation();
                 for (int j = 0; j < obsDim; j++) {
                     obs[i * obsDim + j] = o.get(j);
@@ -124,8 +174,8 @@ final class Learner {
                     }
                 }
                 logp[i] = st.getBehaviourLogProb();
-                adv[i] = st.getAdvantage();
-                targets[i] = st.getValueTarget();
+                adv[i] = unit * st.getAdvantage();
+                targets[i] = unit * st.getValueTarget();
                 i++;
             }
         }

@@ -23,7 +23,7 @@ final class SnapshotCodec {
                 .setStaleSamplesDropped(c.staleSamplesDropped()).build();
         return Snapshots.toSnapshot(s.policy(), new Snapshots.Meta(runId, s.version(),
                 s.parentVersion() < 0 ? null : s.parentVersion(), s.envId(), s.criticOptimiser(), s.seed(),
-                s.hyperParameters(), counters, createdAtMs), s.rewards(), s.returnCarry());
+                s.hyperParameters(), counters, createdAtMs), s.rewards(), s.returnCarry(), s.rewardScales());
     }
 
     static TrainingState decode(PolicySnapshot p) {
@@ -34,6 +34,7 @@ final class SnapshotCodec {
                 p.getEnvId(), Snapshots.toActorCritic(p), Snapshots.criticOptimiser(p), p.getResume().getSeed(),
                 Map.copyOf(hp), new TrainingState.Counters(c.getTotalSteps(), c.getTotalEpisodes(), c.getUpdates(),
                         c.getRejectedUpdates(), c.getStaleSamplesDropped()),
-                Snapshots.rewardNormalizer(p), new TreeMap<>(Snapshots.returnCarry(p)));
+                Snapshots.rewardNormalizer(p), new TreeMap<>(Snapshots.returnCarry(p)),
+                Snapshots.rewardScales(p));
     }
 }

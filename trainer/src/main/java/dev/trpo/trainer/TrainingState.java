@@ -22,10 +22,12 @@ import dev.trpo.policy.RewardNormalizer;
  * @param rewards         the reward normaliser whose scale this version's actors use (mutable; trainer thread)
  * @param returnCarry     per actor id, the discounted return carried into the next batch (sorted, so the snapshot's
  *                        bytes do not depend on arrival order; mutable; trainer thread)
+ * @param rewardScales    async mode with reward normalisation: by version, the reward scale of this version and of
+ *                        the older versions whose samples may still be trained on; empty otherwise
  */
 record TrainingState(long version, long parentVersion, String envId, ActorCritic policy, AdamState criticOptimiser,
                      long seed, Map<String, String> hyperParameters, Counters counters, RewardNormalizer rewards,
-                     TreeMap<String, Double> returnCarry) {
+                     TreeMap<String, Double> returnCarry, TreeMap<Long, Double> rewardScales) {
 
     /** Cumulative counts, as in the snapshot's {@code TrainingCounters}. */
     record Counters(long totalSteps, long totalEpisodes, long updates, long rejectedUpdates, long staleSamplesDropped) {

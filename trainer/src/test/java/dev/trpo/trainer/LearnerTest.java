@@ -1,6 +1,9 @@
 package dev.trpo.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +17,7 @@ import dev.trpo.policy.ActionSpace;
 import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.Activation;
 import dev.trpo.policy.AdamState;
+import dev.trpo.policy.Batch;
 import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.policy.Workspace;
 import dev.trpo.schemas.Segment;
@@ -74,7 +78,7 @@ class LearnerTest {
         ActorCritic ac = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {8}, Activation.TANH, 0, false, 3L);
         ac.criticParameters()[ac.criticParameters().length - 1] = 0.7;
         TrainingState s0 = new TrainingState(0, -1, "Bandit-v0", ac, new AdamState(ac.criticParameters().length), 1L,
-                hp.toMap(), TrainingState.Counters.ZERO, hp.rewardNormalizer(), new TreeMap<>());
+                hp.toMap(), TrainingState.Counters.ZERO, hp.rewardNormalizer(), new TreeMap<>(), new TreeMap<>());
         List<Segment> batch = new ArrayList<>(Bandit.play("r", 0, null, 2, 32, 16, 0, new SplittableRandom(9)));
         double[] x = {0.3};
         double[] before = new double[1];
@@ -89,5 +93,70 @@ class LearnerTest {
         RewardNormalizer rn = out.next().rewards();
         assertEquals(64.0, rn.count());
         assertEquals(before[0] * rn.scale() / initialScale, after[0], 1e-12, "V scaled from the old to the new scale");
+    }
+
+    @Test
+    void inAsyncModeAnOlderVersionsSamplesAreTakenToTheCurrentRewardUnits() {
+        Hyperparameters hp = Hyperparameters.defaults().with(Map.of(Hyperparameters.MODE, "async",
+                Hyperparameters.MAX_POLICY_LAG, "2", Hyperparameters.NORMALIZE_REWARDS, "true"));
+        // scales of versions 3, 4 and 5, as the trainer kept them; 5 is current
+        RewardNormalizer rewards = RewardNormalizer.of(0.99, 10, 0, 1.0 / (0.25 * 0.25), 100);
+        double current = rewards.scale(); // about 0.25
+        TreeMap<Long, Double> kept = new TreeMap<>(Map.of(3L, 1.0, 4L, 0.5, 5L, current));
+        ActorCritic ac = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {4}, Activation.TANH, 0, false, 3L);
+        TrainingState s5 = new TrainingState(5, 4, "Bandit-v0", ac, new AdamState(ac.criticParameters().length), 1L,
+                hp.toMap(), TrainingState.Counters.ZERO, rewards, new TreeMap<>(), kept);
+        List<Segment> segments = List.of(versioned("a", 5, 2.0), versioned("b", 4, 2.0), versioned("c", 3, 2.0),
+                versioned("d", 2, 2.0));
+
+        double[] f = Learner.unitFactors(s5, segments);
+        Batch batch = Learner.toBatch(segments, 1, ac.actionSpace(), f);
+
+        assertArrayEquals(new double[] {1.0, current / 0.5, current / 1.0, 1.0}, f, 1e-15,
+                "current version: 1; versions 4 and 3: ratio of scales; version 2 (not kept): unchanged");
+        assertArrayEquals(new double[] {2.0, 2.0 * current / 0.5, 2.0 * current, 2.0}, batch.advantages(), 1e-15);
+        assertArrayEquals(new double[] {2.0, 2.0 * current / 0.5, 2.0 * current, 2.0}, batch.valueTargets(), 1e-15);
+    }
+
+    @Test
+    void theTrainerKeepsTheScalesOfTheLastMaxPolicyLagVersionsInAsyncModeOnly() {
+        Hyperparameters async = Hyperparameters.defaults().with(Map.of(Hyperparameters.MODE, "async",
+                Hyperparameters.MAX_POLICY_LAG, "1", Hyperparameters.NORMALIZE_REWARDS, "true"));
+        RewardNormalizer rewards = RewardNormalizer.of(0.99, 10, 0, 4.0, 10);
+        TreeMap<Long, Double> kept = Learner.keptScales(async, rewards, 7, Map.of(5L, 0.9, 6L, 0.8));
+        assertEquals(Map.of(6L, 0.8, 7L, rewards.scale()), kept);
+
+        Hyperparameters sync = async.with(Map.of(Hyperparameters.MODE, "sync"));
+        assertEquals(Map.of(), Learner.keptScales(sync, rewards, 7, Map.of(6L, 0.8)));
+        assertEquals(Map.of(), Learner.keptScales(async, RewardNormalizer.disabled(), 7, Map.of(6L, 0.8)));
+        TrainingState noScales = new TrainingState(7, 6, "Bandit-v0", null, null, 1L, Map.of(),
+                TrainingState.Counters.ZERO, rewards, new TreeMap<>(), new TreeMap<>());
+        assertNull(Learner.unitFactors(noScales, List.of(versioned("a", 6, 1.0))),
+                "a snapshot without scales (older, or sync) leaves older samples as they are");
+    }
+
+    @Test
+    void anAsyncStepWithRewardNormalisationCarriesTheNewScaleIntoTheSnapshot() {
+        Hyperparameters hp = Hyperparameters.defaults().with(Map.of(Hyperparameters.BATCH_STEPS, "64",
+                Hyperparameters.MODE, "async", Hyperparameters.MAX_POLICY_LAG, "1",
+                Hyperparameters.CRITIC_EPOCHS, "0", Hyperparameters.NORMALIZE_REWARDS, "true"));
+        ActorCritic ac = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {8}, Activation.TANH, 0, false, 3L);
+        RewardNormalizer rn = hp.rewardNormalizer();
+        TrainingState s0 = new TrainingState(0, -1, "Bandit-v0", ac, new AdamState(ac.criticParameters().length), 1L,
+                hp.toMap(), TrainingState.Counters.ZERO, rn, new TreeMap<>(), Learner.keptScales(hp, rn, 0, Map.of()));
+        List<Segment> batch = new ArrayList<>(Bandit.play("r", 0, null, 2, 32, 16, 0, new SplittableRandom(9)));
+
+        TrainingState s1 = new Learner(hp).step(s0, batch, 0, hp.toMap()).next();
+
+        assertEquals(2, s1.rewardScales().size());
+        assertEquals(s1.rewards().scale(), s1.rewardScales().get(1L), 0.0);
+        assertTrue(Math.abs(s1.rewardScales().get(1L) - s1.rewardScales().get(0L)) > 1e-3, "the scale moved");
+        TrainingState decoded = SnapshotCodec.decode(SnapshotCodec.encode("r", s1, 0L));
+        assertEquals(s1.rewardScales(), decoded.rewardScales());
+    }
+
+    private static Segment versioned(String actor, long version, double advantage) {
+        SegmentStep st = SegmentStep.newBuilder(step(0, 0, advantage, false)).build();
+        return new Segment("r", "Bandit-v0", actor, version, SegmentEnd.LENGTH, 0.9, 0.95, List.of(st));
     }
 }
