@@ -137,11 +137,6 @@ final class Learner {
         }
     }
 
-    /** Flattens segments, in the given order, into the updater's batch of raw observations. */
-    static Batch toBatch(List<Segment> segments, int obsDim, ActionSpace space) {
-        return toBatch(segments, obsDim, space, null);
-    }
-
     /**
      * Flattens segments, in the given order, into the updater's batch of raw observations; segment k's advantages
      * and value targets are multiplied by {@code unitFactors[k]} (null: by 1).
