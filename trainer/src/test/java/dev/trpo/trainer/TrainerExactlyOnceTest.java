@@ -2,11 +2,13 @@ package dev.trpo.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -180,6 +182,52 @@ class TrainerExactlyOnceTest {
 
         assertEquals(3L * ACTORS * STEPS_PER_ACTOR, v3.getCounters().getTotalSteps());
         assertEquals((long) ACTORS * STEPS_PER_ACTOR, v3.getCounters().getStaleSamplesDropped());
+    }
+
+    @Test
+    void asyncModeWithRewardNormalisationResumesBitIdenticallyAfterKills() throws Exception {
+        KafkaFixture kafka = new KafkaFixture(KAFKA.bootstrapServers());
+        // one partition, so the order of the samples (and so each async batch) is the same in every run; every batch
+        // after the first is half samples of the version before, whose units the trainer converts
+        for (String run : List.of("async-steady", "async-killed")) {
+            List<Segment> stream = new ArrayList<>(recorded(run, 0, 1));
+            stream.addAll(Bandit.play(run, 0, null, ACTORS, STEPS_PER_ACTOR / 2, 16, 100, new SplittableRandom(7)));
+            stream.addAll(recorded(run, 1, VERSIONS - 1));
+            stream.addAll(Bandit.play(run, VERSIONS - 1, null, ACTORS, STEPS_PER_ACTOR / 2, 16, 200,
+                    new SplittableRandom(8)));
+            kafka.createTopics(run, 1);
+            kafka.produce(run, stream, 1, new TreeMap<>());
+        }
+        PolicySnapshot reference = runToCompletion(kafka, "async-steady", asyncSettings("async-steady"));
+
+        long[][] plan = {{1, 1}, {0, 3}, {1, 4}}; // {stage, version}: BATCH_COLLECTED = 0, BEFORE_COMMIT = 1
+        for (long[] k : plan) {
+            AtomicBoolean fired = new AtomicBoolean();
+            TrainerService trainer = new TrainerService(asyncSettings("async-killed"), kafka.clientProps(),
+                    new SimpleMeterRegistry(), killAt(TrainerService.Stage.values()[(int) k[0]], k[1], fired));
+            trainer.start();
+            TrainerService.Status status = trainer.awaitTermination(WAIT);
+            trainer.close();
+            assertTrue(fired.get(), "kill at " + Arrays.toString(k) + " struck (status " + status + ")");
+        }
+        PolicySnapshot resumed = runToCompletion(kafka, "async-killed", asyncSettings("async-killed"));
+
+        assertEquals(versions(0, VERSIONS), versionsOf(kafka.history("async-killed")));
+        assertEquals(comparable(reference), comparable(resumed),
+                "networks, optimiser, statistics and the kept reward scales are bit-identical");
+        Map<Long, Double> scales = Snapshots.rewardScales(resumed);
+        assertEquals(List.of((long) VERSIONS - 1, (long) VERSIONS), List.copyOf(scales.keySet()));
+        assertEquals(Snapshots.rewardNormalizer(resumed).scale(), scales.get((long) VERSIONS), 0.0);
+        assertNotEquals(scales.get((long) VERSIONS - 1), scales.get((long) VERSIONS),
+                "the scale moved, so the older half of the last batch was converted");
+        assertEquals(0, resumed.getCounters().getStaleSamplesDropped());
+    }
+
+    private static TrainerSettings asyncSettings(String run) {
+        TrainerSettings base = settings(run);
+        return new TrainerSettings(run, Bandit.SPEC, base.hyperparameters().with(Map.of(
+                Hyperparameters.MODE, "async", Hyperparameters.MAX_POLICY_LAG, "1")), base.seed(), VERSIONS,
+                base.pollTimeout());
     }
 
     private static PolicySnapshot runToCompletion(KafkaFixture kafka, String run) throws InterruptedException {
