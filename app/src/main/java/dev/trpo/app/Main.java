@@ -94,6 +94,11 @@ public final class Main implements Runnable {
     private static String kafkaRefusal(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             String message = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage().strip();
+            if (c instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
+                return "Kafka TLS handshake failed: " + message + rootCause(c) + " (the client does not trust the"
+                        + " broker's certificate, or the certificate does not name the host: check ssl.truststore.*"
+                        + " and ssl.endpoint.identification.algorithm given with --kafka-config)";
+            }
             if (c instanceof org.apache.kafka.common.errors.AuthenticationException) {
                 return "Kafka authentication failed: " + message + " (check the user, password and sasl.*/ssl.* settings"
                         + " given with --kafka-config)";
@@ -104,6 +109,16 @@ public final class Main implements Runnable {
             }
         }
         return null;
+    }
+
+    /** ": <message of the innermost cause>" when it says more than {@code t}'s own message, else "". */
+    private static String rootCause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return root == t || m == null || m.isBlank() ? "" : ": " + m.strip();
     }
 
     private static String describe(Throwable t) {

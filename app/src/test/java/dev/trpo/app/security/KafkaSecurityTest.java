@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,10 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.slf4j.LoggerFactory;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import dev.trpo.app.Main;
 import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.streams.StreamsCommand;
@@ -127,7 +122,7 @@ class KafkaSecurityTest {
             await(() -> canLogIn(user), user + " can log in");
         }
 
-        Captured created = capture(() -> Main.run("topics", "create", "--run-id", RUN, "--partitions", "2",
+        Commands.Captured created = Commands.capture(() -> Main.run("topics", "create", "--run-id", RUN, "--partitions", "2",
                 "--kafka-config", kafkaConfig("topics").toString()));
         assertEquals(0, created.exit(), () -> "trpo topics create as User:topics: " + created);
         assertTrue(created.out().contains("created 6 of 6 topics"), created::toString);
@@ -213,7 +208,7 @@ class KafkaSecurityTest {
         try (KafkaProducer<String, PolicySnapshot> producer = new KafkaProducer<>(props,
                 TOPICS.policies().keySerde().serializer(), TOPICS.policies().valueSerde().serializer())) {
 
-            ExecutionException refused = quietly(() -> assertThrows(ExecutionException.class, () -> producer
+            ExecutionException refused = Commands.quietly(() -> assertThrows(ExecutionException.class, () -> producer
                     .send(new ProducerRecord<>(TOPICS.policies().name(), key, forged)).get(DEADLINE_MS, TimeUnit.MILLISECONDS)));
 
             assertInstanceOf(TopicAuthorizationException.class, refused.getCause());
@@ -229,7 +224,7 @@ class KafkaSecurityTest {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             long t0 = System.nanoTime();
 
-            SaslAuthenticationException e = quietly(() -> assertThrows(SaslAuthenticationException.class,
+            SaslAuthenticationException e = Commands.quietly(() -> assertThrows(SaslAuthenticationException.class,
                     () -> consumer.partitionsFor(TOPICS.policies().name(), Duration.ofMillis(DEADLINE_MS))));
 
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -243,7 +238,7 @@ class KafkaSecurityTest {
         Path wrong = kafkaConfig("topics-wrong-password", "topics", "not-the-password");
         long t0 = System.nanoTime();
 
-        Captured run = quietly(() -> capture(() -> Main.run("topics", "create", "--run-id", RUN,
+        Commands.Captured run = Commands.quietly(() -> Commands.capture(() -> Main.run("topics", "create", "--run-id", RUN,
                 "--kafka-config", wrong.toString())));
 
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -264,7 +259,7 @@ class KafkaSecurityTest {
         args.addAll(List.of("--run-id", RUN, "--metrics-port", "0", "--kafka-config", wrong.toString()));
         long t0 = System.nanoTime();
 
-        Captured run = quietly(() -> capture(() -> trpo().execute(args.toArray(String[]::new))));
+        Commands.Captured run = Commands.quietly(() -> Commands.capture(() -> trpo().execute(args.toArray(String[]::new))));
 
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertEquals(Main.EXIT_USAGE, run.exit(), run::toString);
@@ -322,7 +317,7 @@ class KafkaSecurityTest {
         props.put("request.timeout.ms", 5_000);
         props.put("default.api.timeout.ms", 5_000);
         try (Admin admin = Admin.create(props)) {
-            return quietly(() -> {
+            return Commands.quietly(() -> {
                 try {
                     admin.describeCluster().clusterId().get(5, TimeUnit.SECONDS);
                     return true;
@@ -362,43 +357,6 @@ class KafkaSecurityTest {
                 0.0, false, 1);
         return Snapshots.toSnapshot(ac, new Snapshots.Meta(RUN, 1_000_000, 0L, ENV, null, 1, Map.of("forged-by", user),
                 null, System.currentTimeMillis()));
-    }
-
-    /** What a command printed and returned. */
-    record Captured(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
-    /** Runs a command with System.out and System.err captured (picocli and the commands print there). */
-    private static Captured capture(Callable<Integer> command) throws Exception {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int exit = command.call();
-            return new Captured(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
-    /** Runs an action whose failure is expected with the Kafka clients' own error log turned off. */
-    private static <T> T quietly(Callable<T> action) throws Exception {
-        Logger kafkaLog = (Logger) LoggerFactory.getLogger("org.apache.kafka");
-        Level before = kafkaLog.getLevel();
-        kafkaLog.setLevel(Level.OFF);
-        try {
-            return action.call();
-        } finally {
-            kafkaLog.setLevel(before);
-        }
     }
 
     private static void await(Callable<Boolean> condition, String what) throws Exception {
