@@ -85,6 +85,10 @@ class CommandLineTest {
         assertEquals(Main.EXIT_USAGE, actors.code(), actors.err());
         assertTrue(actors.err().contains("must divide the batch size 1024"), actors.err());
 
+        Result every = run("train", "--env", "CartPole-v1", "--eval-every", "-1", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, every.code(), every.err());
+        assertTrue(every.err().contains("--eval-every must be >= 0"), every.err());
+
         Result env = run("train", "--env", "Pong-v5", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, env.code(), env.err());
         assertTrue(env.err().contains("CartPole-v1"), "lists the known environments: " + env.err());

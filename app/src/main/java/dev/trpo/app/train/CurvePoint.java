@@ -12,14 +12,21 @@ package dev.trpo.app.train;
  * @param kl                KL reached by the update that produced this version
  * @param entropy           policy entropy before that update
  * @param explainedVariance of the critic before that update
+ * @param evalMean          mean return of this version's deterministic evaluation, NaN when it was not evaluated
  */
 public record CurvePoint(long step, double wallSeconds, long policyVersion, long episodes, double meanReturn10,
-                         double meanReturn100, double kl, double entropy, double explainedVariance) {
-    static final String CSV_HEADER = "step,wall_seconds,policy_version,episodes,mean_return_10,mean_return_100,kl,entropy,explained_variance";
+                         double meanReturn100, double kl, double entropy, double explainedVariance, double evalMean) {
+    static final String CSV_HEADER = "step,wall_seconds,policy_version,episodes,mean_return_10,mean_return_100,kl,entropy,explained_variance,eval_mean";
+
+    /** This point with the evaluation's mean return. */
+    CurvePoint withEval(double mean) {
+        return new CurvePoint(step, wallSeconds, policyVersion, episodes, meanReturn10, meanReturn100, kl, entropy,
+                explainedVariance, mean);
+    }
 
     String csv() {
         return step + "," + fmt(wallSeconds) + "," + policyVersion + "," + episodes + "," + fmt(meanReturn10) + ","
-                + fmt(meanReturn100) + "," + fmt(kl) + "," + fmt(entropy) + "," + fmt(explainedVariance);
+                + fmt(meanReturn100) + "," + fmt(kl) + "," + fmt(entropy) + "," + fmt(explainedVariance) + "," + fmt(evalMean);
     }
 
     private static String fmt(double v) {

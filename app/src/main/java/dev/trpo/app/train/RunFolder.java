@@ -17,7 +17,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-/** Writes a run's results: {@code curve.csv}, {@code curve.png}, {@code policy.avro}, {@code summary.json}. */
+/**
+ * Writes a run's results: {@code curve.csv}, {@code curve.png}, {@code policy.avro} (the final policy),
+ * {@code best-policy.avro} (the best evaluated one) and {@code summary.json}.
+ */
 public final class RunFolder {
     private final Path dir;
 
@@ -46,11 +49,18 @@ public final class RunFolder {
         return dir.resolve("policy.avro");
     }
 
+    public Path bestPolicy() {
+        return dir.resolve("best-policy.avro");
+    }
+
     public Path summary() {
         return dir.resolve("summary.json");
     }
 
-    /** Writes the curve as CSV and as a PNG plot (training return against steps, with the threshold). */
+    /**
+     * Writes the curve as CSV and as a PNG plot (training return against steps, the deterministic evaluations as
+     * points, the threshold).
+     */
     public void writeCurve(String envId, List<CurvePoint> curve, double threshold) throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add(CurvePoint.CSV_HEADER);
@@ -58,9 +68,9 @@ public final class RunFolder {
         Files.write(curveCsv(), lines);
 
         XYChart chart = new XYChartBuilder().width(900).height(500).title("trpo " + envId)
-                .xAxisTitle("environment steps").yAxisTitle("training return").build();
+                .xAxisTitle("environment steps").yAxisTitle("return").build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
-        chart.getStyler().setMarkerSize(0);
+        chart.getStyler().setMarkerSize(9); // only the evaluation series has markers
         List<Double> x = new ArrayList<>();
         List<Double> y100 = new ArrayList<>();
         List<Double> y10 = new ArrayList<>();
@@ -78,6 +88,19 @@ public final class RunFolder {
         }
         chart.addSeries("mean of last 10 episodes", x, y10).setMarker(SeriesMarkers.NONE);
         chart.addSeries("mean of last 100 episodes", x, y100).setMarker(SeriesMarkers.NONE);
+        List<Double> ex = new ArrayList<>();
+        List<Double> ey = new ArrayList<>();
+        for (CurvePoint p : curve) {
+            if (!Double.isNaN(p.evalMean())) {
+                ex.add((double) p.step());
+                ey.add(p.evalMean());
+            }
+        }
+        if (!ex.isEmpty()) {
+            XYSeries e = chart.addSeries("deterministic evaluation", ex, ey);
+            e.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            e.setMarker(SeriesMarkers.DIAMOND);
+        }
         if (!Double.isNaN(threshold)) {
             XYSeries t = chart.addSeries("threshold " + threshold, List.of(x.get(0), x.get(x.size() - 1)), List.of(threshold, threshold));
             t.setMarker(SeriesMarkers.NONE);
@@ -87,6 +110,10 @@ public final class RunFolder {
 
     public void writePolicy(byte[] snapshot) throws IOException {
         Files.write(policy(), snapshot);
+    }
+
+    public void writeBestPolicy(byte[] snapshot) throws IOException {
+        Files.write(bestPolicy(), snapshot);
     }
 
     public void writeSummary(Map<String, Object> summary) throws IOException {

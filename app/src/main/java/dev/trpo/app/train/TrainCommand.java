@@ -111,6 +111,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-episodes", defaultValue = "20", description = "Deterministic episodes of the final evaluation (default ${DEFAULT-VALUE}).")
     int evalEpisodes;
 
+    @Option(names = "--eval-every", defaultValue = "10", paramLabel = "N",
+            description = "Evaluate every N-th version as the final evaluation does (--eval-episodes deterministic episodes), "
+                    + "plot it and keep the best as best-policy.avro; 0 = only the final evaluation (default ${DEFAULT-VALUE}).")
+    int evalEvery;
+
     @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long, ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -149,6 +154,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (evalEpisodes < 1) {
             throw new UsageException("--eval-episodes must be >= 1, got " + evalEpisodes);
+        }
+        if (evalEvery < 0) {
+            throw new UsageException("--eval-every must be >= 0 (0 = only the final evaluation), got " + evalEvery);
         }
         Map<String, String> overrides = new HashMap<>(TrainerCommand.readConfig(config));
         overrides.put(Hyperparameters.MODE, trainerMode.name().toLowerCase(Locale.ROOT));
@@ -222,6 +230,7 @@ public final class TrainCommand implements Callable<Integer> {
             obs.setReady(() -> streams.isRunning() && !trainer.status().terminal());
 
             List<CurvePoint> curve = new ArrayList<>();
+            Best best = Best.NONE;
             ReturnWindow last10 = new ReturnWindow(10);
             ReturnWindow last100 = new ReturnWindow(100);
             long episodes = 0;
@@ -256,8 +265,14 @@ public final class TrainCommand implements Callable<Integer> {
                     while ((pub = published.poll()) != null) {
                         PolicySnapshot p = pub.snapshot();
                         version = p.getVersion();
+                        double evalMean = Double.NaN;
+                        if (evalEvery > 0 && version > 0 && version % evalEvery == 0) {
+                            evalMean = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, evalEpisodes,
+                                    seed + 1_000_000).mean();
+                            best = best.consider(p, evalMean);
+                        }
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
-                                last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance()));
+                                last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance(), evalMean));
                         if (targetReturn != null && version > 0 && last10.full() && last10.mean() >= targetReturn) {
                             PolicyEvaluator.Result quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000);
                             if (quick.mean() >= targetReturn) {
@@ -315,7 +330,14 @@ public final class TrainCommand implements Callable<Integer> {
             }
             PolicyEvaluator.Result eval = PolicyEvaluator.evaluate(Snapshots.toActorCritic(last), envId, evalEpisodes, seed + 1_000_000);
             long totalTrained = last.getCounters().getTotalSteps();
-            folder.writePolicy(AvroSerde.of(PolicySnapshot.class).encode(last));
+            // the final evaluation is the last version's (the same episodes a periodic one plays)
+            best = best.consider(last, eval.mean());
+            if (!curve.isEmpty() && curve.get(curve.size() - 1).policyVersion() == last.getVersion()) {
+                curve.set(curve.size() - 1, curve.get(curve.size() - 1).withEval(eval.mean()));
+            }
+            AvroSerde<PolicySnapshot> snapshotSerde = AvroSerde.of(PolicySnapshot.class);
+            folder.writePolicy(snapshotSerde.encode(last));
+            folder.writeBestPolicy(snapshotSerde.encode(best.snapshot()));
             folder.writeCurve(envId, curve, threshold);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("env", envId);
@@ -332,6 +354,8 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("final_eval_mean", round(eval.mean(), 3));
             summary.put("final_eval_std", round(eval.std(), 3));
             summary.put("final_eval_episodes", evalEpisodes);
+            summary.put("best_eval_mean", round(best.mean(), 3));
+            summary.put("best_eval_version", best.snapshot().getVersion());
             summary.put("final_train_mean_return_100", round(last100.mean(), 3));
             summary.put("threshold", Double.isNaN(threshold) ? null : threshold);
             summary.put("steps_to_threshold", stepsToThreshold10 < 0 ? null : stepsToThreshold10);
@@ -360,6 +384,15 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             System.err.println("trpo train: " + e.getMessage() + "; continuing without the metrics endpoint");
             return Observability.start(0);
+        }
+    }
+
+    /** The best deterministic evaluation so far and its policy; a later version wins a tie. */
+    private record Best(PolicySnapshot snapshot, double mean) {
+        static final Best NONE = new Best(null, Double.NEGATIVE_INFINITY);
+
+        Best consider(PolicySnapshot candidate, double candidateMean) {
+            return candidateMean >= mean ? new Best(candidate, candidateMean) : this;
         }
     }
 

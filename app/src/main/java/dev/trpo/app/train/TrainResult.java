@@ -20,6 +20,7 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"env steps / s", String.format(Locale.ROOT, "%,.0f", ((Number) summary.get("env_steps_per_second")).doubleValue())},
             {"train return (last 100)", str("final_train_mean_return_100")},
             {"final eval (" + summary.get("final_eval_episodes") + " det.)", String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())},
+            {"best eval (version " + str("best_eval_version") + ")", str("best_eval_mean")},
             {"steps to threshold " + str("threshold"), str("steps_to_threshold")},
             {"rejected updates", str("rejected_updates")},
             {"stopped because", str("stop_reason")},

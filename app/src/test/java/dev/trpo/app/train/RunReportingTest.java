@@ -52,9 +52,9 @@ class RunReportingTest {
     void theRunFolderHoldsACurveAPlotAndASummary() throws Exception {
         RunFolder folder = new RunFolder(tmp.resolve("run"));
         List<CurvePoint> curve = List.of(
-                new CurvePoint(0, 0.5, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN),
-                new CurvePoint(1024, 1.0, 1, 40, 22.0, 21.5, 0.009, 0.69, 0.1),
-                new CurvePoint(2048, 1.4, 2, 70, 35.0, 28.0, 0.008, 0.68, 0.3));
+                new CurvePoint(0, 0.5, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN),
+                new CurvePoint(1024, 1.0, 1, 40, 22.0, 21.5, 0.009, 0.69, 0.1, Double.NaN),
+                new CurvePoint(2048, 1.4, 2, 70, 35.0, 28.0, 0.008, 0.68, 0.3, 41.5));
 
         folder.writeCurve("CartPole-v1", curve, 475);
         folder.writeSummary(Map.of("env", "CartPole-v1", "final_eval_mean", 500.0));
@@ -64,6 +64,8 @@ class RunReportingTest {
         assertEquals(4, csv.size());
         assertTrue(csv.get(1).startsWith("0,0.500000,0,0,,"), "NaN is written as an empty cell: " + csv.get(1));
         assertTrue(csv.get(3).startsWith("2048,1.40000,2,70,35.0000,28.0000"), csv.get(3));
+        assertTrue(csv.get(2).endsWith(","), "no evaluation at version 1: " + csv.get(2));
+        assertTrue(csv.get(3).endsWith(",41.5000"), "the evaluation at version 2: " + csv.get(3));
         var image = ImageIO.read(folder.curvePng().toFile());
         assertEquals(900, image.getWidth());
         assertEquals(500, image.getHeight());

@@ -55,6 +55,25 @@ class TrainEndToEndTest {
         assertTrue(Files.readString(r.folder().summary()).contains("\"final_eval_mean\""));
         PolicySnapshot saved = EvalCommand.read(r.folder().policy());
         assertEquals(50L, saved.getVersion());
+
+        // every 10th version was evaluated (the last with the final evaluation), and the best one kept
+        List<Long> evaluated = new java.util.ArrayList<>();
+        double bestSeen = Double.NEGATIVE_INFINITY;
+        for (String line : curve.subList(1, curve.size())) {
+            String[] cells = line.split(",", -1);
+            if (!cells[9].isEmpty()) {
+                evaluated.add(Long.parseLong(cells[2]));
+                bestSeen = Math.max(bestSeen, Double.parseDouble(cells[9]));
+            }
+        }
+        assertEquals(List.of(10L, 20L, 30L, 40L, 50L), evaluated);
+        double bestMean = ((Number) r.summary().get("best_eval_mean")).doubleValue();
+        long bestVersion = ((Number) r.summary().get("best_eval_version")).longValue();
+        assertEquals(bestSeen, bestMean, 1e-3 * Math.abs(bestSeen), "the summary's best is the curve's best");
+        PolicySnapshot best = EvalCommand.read(r.folder().bestPolicy());
+        assertEquals(bestVersion, best.getVersion());
+        assertEquals(bestMean, dev.trpo.connectors.eval.PolicyEvaluator.evaluate(Snapshots.toActorCritic(best),
+                "CartPole-v1", 10, 3 + 1_000_000).mean(), 1e-3, "best-policy.avro plays the evaluation it was kept for");
     }
 
     @Test
