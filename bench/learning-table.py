@@ -24,10 +24,10 @@ def main(folder):
             with open(path) as f:
                 s = json.load(f)
             runs.setdefault(s["env"], []).append(s)
-    print("| env (target) | seeds | final eval, 20 det. episodes (mean ± std of seeds) | per-seed eval | target met | steps to target (w10) | wall s | steps/s | sb3-contrib eval | sb3-contrib wall s | speed-up |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| env (target) | seeds | final eval, 20 det. episodes (mean ± std of seeds) | per-seed eval | target met | best evaluated version, per seed | steps to target (w10) | wall s | steps/s | sb3-contrib eval | sb3-contrib wall s | speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for env in ORDER + sorted(set(runs) - set(ORDER)):
-        rs = runs.get(env)
+        rs = sorted(runs.get(env, []), key=lambda r: r["seed"])
         if not rs:
             continue
         evals = [r["final_eval_mean"] for r in rs]
@@ -39,10 +39,16 @@ def main(folder):
         std_eval = statistics.pstdev(evals)
         wall = statistics.mean(walls)
         print(f"| {env} (≥ {target:g}) | {len(rs)} | {mean_eval:.1f} ± {std_eval:.1f} | "
-              f"{', '.join(f'{e:.1f}' for e in evals)} | {met}/{len(rs)} | "
+              f"{', '.join(f'{e:.1f}' for e in evals)} | {met}/{len(rs)} | {best(rs)} | "
               f"{', '.join(str(r['steps_to_threshold']) for r in rs)} | "
               f"{wall:.1f} ± {statistics.pstdev(walls):.1f} | {statistics.mean(sps):,.0f} | {sb3_eval} | {sb3_wall} | "
               f"{sb3_wall / wall:.2f}x |")
+
+
+def best(rs):
+    """Each seed's best periodic evaluation (best-policy.avro) as mean@version, or - for runs without one."""
+    return ", ".join(f"{r['best_eval_mean']:.1f}@v{r['best_eval_version']}" if "best_eval_mean" in r else "-"
+                     for r in rs)
 
 
 if __name__ == "__main__":
