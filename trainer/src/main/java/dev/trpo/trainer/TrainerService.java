@@ -442,12 +442,10 @@ public final class TrainerService implements AutoCloseable {
                     dev.trpo.policy.ObservationNormalizer.of(ac.normalizer().mean(), ac.normalizer().var(),
                             ac.normalizer().count(), hp.observationClip()));
         }
+        dev.trpo.policy.RewardNormalizer rewards = hp.rewardNormalizer();
         TrainingState v0 = new TrainingState(0, -1, env.envId(), ac, new AdamState(ac.criticParameters().length),
-                settings.seed(), snapshotHyperParameters(), TrainingState.Counters.ZERO, hp.rewardNormalizer(),
-                new java.util.TreeMap<>(), new java.util.TreeMap<>());
-        v0 = new TrainingState(v0.version(), v0.parentVersion(), v0.envId(), v0.policy(), v0.criticOptimiser(),
-                v0.seed(), v0.hyperParameters(), v0.counters(), v0.rewards(), v0.returnCarry(),
-                Learner.keptScales(hp, v0.rewards(), 0, v0.rewardScales()));
+                settings.seed(), snapshotHyperParameters(), TrainingState.Counters.ZERO, rewards,
+                new java.util.TreeMap<>(), Learner.keptScales(hp, rewards, 0, Map.of()));
         PolicySnapshot snapshot = SnapshotCodec.encode(settings.runId(), v0, System.currentTimeMillis());
         byte[] key = settings.runId().getBytes(StandardCharsets.UTF_8);
         byte[] value = snapshotSerde.encode(snapshot);
