@@ -22,5 +22,8 @@ ENV HOME=/tmp
 # Prometheus metrics and health (/metrics, /health/live, /health/ready).
 EXPOSE 9404
 
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/trpo/trpo.jar"]
+# Plug-in jars (e.g. environments, see connectors/README.md) go in /opt/trpo/plugins/ of a derived image:
+#   FROM ghcr.io/trpo-kafka/trpo:0.1.0
+#   COPY my-robot-env.jar /opt/trpo/plugins/
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-cp", "/opt/trpo/trpo.jar:/opt/trpo/plugins/*", "dev.trpo.app.Main"]
 CMD ["--help"]

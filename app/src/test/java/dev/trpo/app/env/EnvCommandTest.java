@@ -33,6 +33,8 @@ class EnvCommandTest {
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("MountainCarContinuous-v0"), run.out());
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("CartPole-v1") && l.endsWith("500")), run.out());
+        // the connectors' test jar is a plug-in on this classpath (META-INF/services): its environment is listed too
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("LineWorld-v0") && l.endsWith("20")), run.out());
     }
 
     @Test

@@ -77,6 +77,22 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void aPluginEnvironmentTrainsEndToEndWithTheDefaultHyperParameters() throws Exception {
+        // LineWorld-v0 comes from the connectors' test jar through META-INF/services, as a user's plug-in jar would:
+        // walk right from [-2, 2) to +3 (2 to 5 steps, return -2 to -5); a random walk mostly times out at 20
+        TrainResult r = trainOn("LineWorld-v0", "plugin", "--seed", "2", "--total-steps", "8192", "--eval-every", "0");
+
+        assertEquals("LineWorld-v0", r.summary().get("env"));
+        assertEquals(4L, ((Number) r.summary().get("policy_version")).longValue(), r.summary().toString());
+        assertTrue(r.eval().mean() > -6, "the trained policy walks right: " + r.eval().mean());
+        List<String> curve = Files.readAllLines(r.folder().curveCsv());
+        double first = Double.parseDouble(curve.get(2).split(",")[5]);
+        double last = Double.parseDouble(curve.get(curve.size() - 1).split(",")[5]);
+        assertTrue(last > first + 3, "the training return (last 100) rose from " + first + " to " + last);
+        assertEquals("LineWorld-v0", EvalCommand.read(r.folder().policy()).getEnvId());
+    }
+
+    @Test
     void theSameSeedGivesIdenticalPoliciesWithOneOrFourPartitions() throws Exception {
         PolicySnapshot a = EvalCommand.read(train("repro-a", "--seed", "7", "--total-steps", "4096").folder().policy());
         PolicySnapshot c = EvalCommand.read(train("repro-c", "--seed", "7", "--total-steps", "4096",

@@ -1,19 +1,26 @@
 package dev.trpo.connectors.env;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The registry of environments by id: the five built-ins and any a user registers. Each {@link #create} call
- * returns a fresh, independent instance. Thread-safe.
+ * The registry of environments by id: the five built-ins, those of every {@link EnvironmentProvider} plug-in on the
+ * classpath, and any a program registers. Each {@link #create} call returns a fresh, independent instance.
+ * Thread-safe.
  */
 public final class Environments {
 
     private static final Map<String, Supplier<? extends Environment>> FACTORIES = new LinkedHashMap<>();
+    private static final Set<String> BUILT_IN = Set.of(CartPole.ID, Acrobot.ID, MountainCar.ID, Pendulum.ID,
+            MountainCarContinuous.ID);
 
     static {
         register(CartPole.ID, CartPole::new);
@@ -21,6 +28,51 @@ public final class Environments {
         register(MountainCar.ID, MountainCar::new);
         register(Pendulum.ID, Pendulum::new);
         register(MountainCarContinuous.ID, MountainCarContinuous::new);
+    }
+
+    /** Whether the plug-ins on the classpath were registered (retried on every use until they load). */
+    private static boolean pluginsLoaded;
+
+    private static synchronized void ensurePlugins() {
+        if (!pluginsLoaded) {
+            loadPlugins(ServiceLoader.load(EnvironmentProvider.class, Environments.class.getClassLoader()));
+            pluginsLoaded = true;
+        }
+    }
+
+    /**
+     * Registers the environments of every provider; a provider that cannot be loaded, or that claims a built-in id,
+     * fails with a message naming it (and the fix).
+     *
+     * @throws IllegalArgumentException naming the provider when it cannot be loaded or claims a built-in id
+     */
+    static synchronized void loadPlugins(Iterable<EnvironmentProvider> providers) {
+        Iterator<EnvironmentProvider> it = providers.iterator();
+        while (true) {
+            EnvironmentProvider provider;
+            try {
+                if (!it.hasNext()) {
+                    return;
+                }
+                provider = it.next();
+            } catch (ServiceConfigurationError e) {
+                throw new IllegalArgumentException("an environment plug-in could not be loaded: " + e.getMessage()
+                        + " (check the jars on TRPO_PLUGINS and their META-INF/services/"
+                        + EnvironmentProvider.class.getName() + ")", e);
+            }
+            String name = provider.getClass().getName();
+            Map<String, Supplier<? extends Environment>> envs = provider.environments();
+            if (envs == null) {
+                throw new IllegalArgumentException("environment plug-in " + name + " returned no environments (null)");
+            }
+            envs.forEach((id, factory) -> {
+                if (BUILT_IN.contains(id)) {
+                    throw new IllegalArgumentException("environment plug-in " + name + " registers '" + id
+                            + "', a built-in id: give its environment an id of its own");
+                }
+                register(id, factory);
+            });
+        }
     }
 
     private Environments() {
@@ -43,11 +95,13 @@ public final class Environments {
 
     /** @return the registered ids, built-ins first, in registration order */
     public static synchronized List<String> ids() {
+        ensurePlugins();
         return List.copyOf(FACTORIES.keySet());
     }
 
     /** @return true when {@code id} is registered */
     public static synchronized boolean contains(String id) {
+        ensurePlugins();
         return FACTORIES.containsKey(id);
     }
 
@@ -58,6 +112,7 @@ public final class Environments {
     public static Environment create(String id) {
         Supplier<? extends Environment> factory;
         synchronized (Environments.class) {
+            ensurePlugins();
             factory = FACTORIES.get(id);
         }
         if (factory == null) {
