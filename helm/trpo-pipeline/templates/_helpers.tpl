@@ -360,6 +360,12 @@ All value validation, in one place. Every problem is listed in one failure so a 
 {{- if and (ne (toString $v.connectors.asyncMaxStepsPerVersion) "") (lt (int64 $v.connectors.asyncMaxStepsPerVersion) 0) -}}
 {{- $errors = append $errors (printf "connectors.asyncMaxStepsPerVersion must be >= 0 (0 = never wait), got %v" $v.connectors.asyncMaxStepsPerVersion) -}}
 {{- end -}}
+{{- if and (ne (toString $v.trainer.evalEvery) "") (lt (int64 $v.trainer.evalEvery) 0) -}}
+{{- $errors = append $errors (printf "trainer.evalEvery must be >= 0 (0 = no evaluation), got %v" $v.trainer.evalEvery) -}}
+{{- end -}}
+{{- if and (ne (toString $v.trainer.evalEpisodes) "") (lt (int64 $v.trainer.evalEpisodes) 1) -}}
+{{- $errors = append $errors (printf "trainer.evalEpisodes must be >= 1, got %v" $v.trainer.evalEpisodes) -}}
+{{- end -}}
 {{- if lt (int $v.streams.replicaCount) 0 -}}
 {{- $errors = append $errors (printf "streams.replicaCount must be >= 0, got %v" $v.streams.replicaCount) -}}
 {{- end -}}

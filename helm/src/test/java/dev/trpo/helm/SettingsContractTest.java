@@ -24,7 +24,8 @@ class SettingsContractTest {
         RenderedChart chart = RenderedChart.render(Map.of(
                 "connectors.stepsPerVersion", 512, "connectors.asyncMaxStepsPerVersion", 1024,
                 "streams.gamma", 0.995, "streams.lambda", 0.9,
-                "streams.segmentLength", 64, "trainer.batchSteps", 8192));
+                "streams.segmentLength", 64, "trainer.batchSteps", 8192, "trainer.evalEvery", 10,
+                "trainer.evalEpisodes", 5));
         Map<String, String> settings = chart.get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
         Set<String> read = new TreeSet<>();

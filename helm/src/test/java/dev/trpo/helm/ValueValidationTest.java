@@ -24,6 +24,8 @@ class ValueValidationTest {
                 Arguments.of("topics.partitions", 0, "topics.partitions must be an integer >= 1"),
                 Arguments.of("connectors.actorsPerPod", 0, "connectors.actorsPerPod must be >= 1"),
                 Arguments.of("connectors.asyncMaxStepsPerVersion", -1, "connectors.asyncMaxStepsPerVersion must be >= 0"),
+                Arguments.of("trainer.evalEvery", -1, "trainer.evalEvery must be >= 0"),
+                Arguments.of("trainer.evalEpisodes", 0, "trainer.evalEpisodes must be >= 1"),
                 Arguments.of("streams.gamma", 1.5, "streams.gamma must be in (0, 1]"),
                 Arguments.of("metrics.port", 0, "metrics.port must be in 1..65535"));
     }

@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.trpo.app.cli.KafkaOptions;
+import dev.trpo.app.eval.PeriodicEvaluation;
 import dev.trpo.app.cli.MetricsOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.http.Observability;
@@ -230,7 +231,8 @@ public final class TrainCommand implements Callable<Integer> {
             obs.setReady(() -> streams.isRunning() && !trainer.status().terminal());
 
             List<CurvePoint> curve = new ArrayList<>();
-            Best best = Best.NONE;
+            PeriodicEvaluation evaluation = new PeriodicEvaluation(id, envId, evalEvery, evalEpisodes, seed + 1_000_000,
+                    registry);
             ReturnWindow last10 = new ReturnWindow(10);
             ReturnWindow last100 = new ReturnWindow(100);
             long episodes = 0;
@@ -265,12 +267,7 @@ public final class TrainCommand implements Callable<Integer> {
                     while ((pub = published.poll()) != null) {
                         PolicySnapshot p = pub.snapshot();
                         version = p.getVersion();
-                        double evalMean = Double.NaN;
-                        if (evalEvery > 0 && version > 0 && version % evalEvery == 0) {
-                            evalMean = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, evalEpisodes,
-                                    seed + 1_000_000).mean();
-                            best = best.consider(p, evalMean);
-                        }
+                        double evalMean = evaluation.due(version) ? evaluation.evaluate(p).mean() : Double.NaN;
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
                                 last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance(), evalMean));
                         if (targetReturn != null && version > 0 && last10.full() && last10.mean() >= targetReturn) {
@@ -328,10 +325,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (last == null) {
                 throw new IllegalStateException("no policy was published: " + stopReason);
             }
-            PolicyEvaluator.Result eval = PolicyEvaluator.evaluate(Snapshots.toActorCritic(last), envId, evalEpisodes, seed + 1_000_000);
+            // the final evaluation plays the episodes a periodic one does, so it competes for the best
+            PolicyEvaluator.Result eval = evaluation.evaluate(last).result();
+            PeriodicEvaluation.Evaluated best = evaluation.best();
             long totalTrained = last.getCounters().getTotalSteps();
-            // the final evaluation is the last version's (the same episodes a periodic one plays)
-            best = best.consider(last, eval.mean());
             if (!curve.isEmpty() && curve.get(curve.size() - 1).policyVersion() == last.getVersion()) {
                 curve.set(curve.size() - 1, curve.get(curve.size() - 1).withEval(eval.mean()));
             }
@@ -384,15 +381,6 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             System.err.println("trpo train: " + e.getMessage() + "; continuing without the metrics endpoint");
             return Observability.start(0);
-        }
-    }
-
-    /** The best deterministic evaluation so far and its policy; a later version wins a tie. */
-    private record Best(PolicySnapshot snapshot, double mean) {
-        static final Best NONE = new Best(null, Double.NEGATIVE_INFINITY);
-
-        Best consider(PolicySnapshot candidate, double candidateMean) {
-            return candidateMean >= mean ? new Best(candidate, candidateMean) : this;
         }
     }
 

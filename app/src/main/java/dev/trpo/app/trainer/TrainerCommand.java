@@ -9,10 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.cli.MetricsOptions;
 import dev.trpo.app.cli.UsageException;
+import dev.trpo.app.eval.PeriodicEvaluation;
 import dev.trpo.app.http.Observability;
 import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
@@ -34,6 +37,7 @@ import picocli.CommandLine.Option;
         description = {"Trainer: TRPO updates on segments, policies published exactly once.",
             "Batches segments, makes trust-region updates and publishes versioned policies exactly once."})
 public final class TrainerCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainerCommand.class);
     /** Exit code when another trainer of the same run took over. */
     public static final int EXIT_FENCED = 3;
 
@@ -153,6 +157,16 @@ public final class TrainerCommand implements Callable<Integer> {
             description = "Fit the critic in units of each batch's value targets (PopArt-style): true or false (Zoo preset, else false).")
     String criticNormalizeTargets;
 
+    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "${env:TRPO_TRAINER_EVAL_EVERY:-0}",
+            description = "Evaluate every N-th published version deterministically, beside the updates, as the final "
+                    + "evaluation of 'trpo train' (gauges trpo_eval_return, trpo_eval_best_return, trpo_eval_version); "
+                    + "0 = off (default).")
+    int evalEvery;
+
+    @Option(names = "--eval-episodes", defaultValue = "${env:TRPO_TRAINER_EVAL_EPISODES:-20}",
+            description = "Deterministic episodes per evaluation (default 20).")
+    int evalEpisodes;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -166,9 +180,26 @@ public final class TrainerCommand implements Callable<Integer> {
         overrides.putAll(flags());
         Hyperparameters hp = Hyperparameters.forEnv(env.envId(), overrides);
         TrainerSettings settings = new TrainerSettings(runId, env, hp, seed, maxVersions, Duration.ofMillis(200));
+        if (evalEvery < 0 || evalEpisodes < 1) {
+            throw new UsageException("--eval-every must be >= 0 (0 = off) and --eval-episodes >= 1, got " + evalEvery
+                    + " and " + evalEpisodes);
+        }
         Map<String, Object> props = kafka.clientProperties();
+        ExecutorService evaluator = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "trpo-trainer-evaluation");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY);
+            return t;
+        });
         try (Observability observability = Observability.start(metrics.metricsPort());
              TrainerService trainer = new TrainerService(settings, props, observability.registry())) {
+            PeriodicEvaluation evaluation = new PeriodicEvaluation(runId, env.envId(), evalEvery, evalEpisodes,
+                    seed + 1_000_000, observability.registry());
+            trainer.onPublished(snapshot -> {
+                if (evaluation.due(snapshot.getVersion())) {
+                    evaluator.execute(() -> logEvaluation(evaluation, snapshot));
+                }
+            });
             Thread hook = new Thread(trainer::close, "trpo-trainer-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             observability.setReady(() -> trainer.status() == TrainerService.Status.RUNNING);
@@ -191,6 +222,19 @@ public final class TrainerCommand implements Callable<Integer> {
                         + trainer.version() + ": " + trainer.failure(), trainer.failure());
                 default -> 0;
             };
+        } finally {
+            evaluator.shutdownNow();
+        }
+    }
+
+    private void logEvaluation(PeriodicEvaluation evaluation, dev.trpo.schemas.PolicySnapshot snapshot) {
+        try {
+            PeriodicEvaluation.Evaluated e = evaluation.evaluate(snapshot);
+            PeriodicEvaluation.Evaluated best = evaluation.best();
+            LOG.info("evaluated run={} env={} version={} episodes={} mean={} std={} best={} best_version={}", runId,
+                    envId, e.version(), evalEpisodes, e.mean(), e.result().std(), best.mean(), best.version());
+        } catch (RuntimeException ex) {
+            LOG.warn("evaluation of run={} version={} failed: {}", runId, snapshot.getVersion(), ex.toString());
         }
     }
 

@@ -1,0 +1,94 @@
+package dev.trpo.app.eval;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.trpo.connectors.eval.PolicyEvaluator;
+import dev.trpo.schemas.PolicySnapshot;
+import dev.trpo.schemas.Snapshots;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+
+/**
+ * Deterministic evaluation of every N-th policy version, as the final evaluation of {@code trpo train} plays it
+ * ({@code episodes} episodes from seeds {@code seed}, {@code seed + 1}, ...), keeping the best version. Metrics:
+ * {@code trpo.eval.return} and {@code trpo.eval.version} (the last evaluation), {@code trpo.eval.best.return},
+ * {@code trpo.eval.evaluations}. Thread-safe.
+ */
+public final class PeriodicEvaluation {
+    /** Gauge: mean return of the last evaluation. */
+    public static final String RETURN = "trpo.eval.return";
+    /** Gauge: the version of the last evaluation. */
+    public static final String VERSION = "trpo.eval.version";
+    /** Gauge: the best mean return so far. */
+    public static final String BEST_RETURN = "trpo.eval.best.return";
+    /** Counter: evaluations done. */
+    public static final String EVALUATIONS = "trpo.eval.evaluations";
+
+    /** An evaluated version. */
+    public record Evaluated(PolicySnapshot snapshot, PolicyEvaluator.Result result) {
+        public long version() {
+            return snapshot.getVersion();
+        }
+
+        public double mean() {
+            return result.mean();
+        }
+    }
+
+    private final String envId;
+    private final int every;
+    private final int episodes;
+    private final long seed;
+    private final AtomicReference<Evaluated> last = new AtomicReference<>();
+    private final AtomicReference<Evaluated> best = new AtomicReference<>();
+    private final Counter evaluations;
+
+    /**
+     * @param every    evaluate the versions that are positive multiples of this; 0 = none are due
+     * @param episodes deterministic episodes per evaluation, &gt;= 1
+     * @param seed     seed of the first episode
+     */
+    public PeriodicEvaluation(String runId, String envId, int every, int episodes, long seed, MeterRegistry registry) {
+        if (every < 0) {
+            throw new IllegalArgumentException("evaluation interval must be >= 0 versions (0 = off), got " + every);
+        }
+        if (episodes < 1) {
+            throw new IllegalArgumentException("evaluation episodes must be >= 1, got " + episodes);
+        }
+        this.envId = envId;
+        this.every = every;
+        this.episodes = episodes;
+        this.seed = seed;
+        Tags tags = Tags.of("run", runId, "env", envId);
+        Gauge.builder(RETURN, last, r -> r.get() == null ? Double.NaN : r.get().mean()).tags(tags)
+                .description("Mean return of the last deterministic evaluation").register(registry);
+        Gauge.builder(VERSION, last, r -> r.get() == null ? Double.NaN : r.get().version()).tags(tags)
+                .description("Policy version of the last deterministic evaluation").register(registry);
+        Gauge.builder(BEST_RETURN, best, r -> r.get() == null ? Double.NaN : r.get().mean()).tags(tags)
+                .description("Best mean return of the deterministic evaluations so far").register(registry);
+        this.evaluations = Counter.builder(EVALUATIONS).tags(tags).description("Deterministic evaluations done")
+                .register(registry);
+    }
+
+    /** Whether {@code version} is one to evaluate. */
+    public boolean due(long version) {
+        return every > 0 && version > 0 && version % every == 0;
+    }
+
+    /** Evaluates {@code snapshot} (due or not) and keeps it when it is the best so far; a later version wins a tie. */
+    public Evaluated evaluate(PolicySnapshot snapshot) {
+        PolicyEvaluator.Result r = PolicyEvaluator.evaluate(Snapshots.toActorCritic(snapshot), envId, episodes, seed);
+        Evaluated e = new Evaluated(snapshot, r);
+        last.set(e);
+        best.accumulateAndGet(e, (b, n) -> b == null || n.mean() >= b.mean() ? n : b);
+        evaluations.increment();
+        return e;
+    }
+
+    /** The best evaluated version so far, or null before the first evaluation. */
+    public Evaluated best() {
+        return best.get();
+    }
+}
