@@ -3,12 +3,14 @@ package dev.trpo.app.eval;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.eval.PolicyEvaluator;
@@ -17,15 +19,33 @@ import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.RecordDecodingException;
 import dev.trpo.schemas.Snapshots;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code trpo eval --policy FILE}: mean and std of deterministic episode returns. */
+/** {@code trpo eval --policy FILE} or {@code --run-id R [--policy-version V]}: mean and std of deterministic episode returns. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluate a policy snapshot with deterministic actions.",
-            "Plays episodes with a PolicySnapshot file (e.g. runs/<id>/policy.avro) and prints the mean and std of the returns."})
+            "Plays episodes with a PolicySnapshot file (e.g. runs/<id>/policy.avro), or with a version a run published "
+                + "to Kafka (--run-id, --policy-version), and prints the mean and std of the returns."})
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--policy", required = true, paramLabel = "FILE", description = "A PolicySnapshot in single-object encoding.")
+    @Option(names = "--policy", paramLabel = "FILE", description = "A PolicySnapshot in single-object encoding.")
     Path policy;
+
+    @Option(names = "--run-id", description = "Instead of --policy: read the snapshot from the run's policy-history topic (see --policy-version).")
+    String runId;
+
+    @Option(names = "--policy-version", paramLabel = "V", description = "With --run-id: the version to read (default: the newest), "
+            + "e.g. the best_version the trainer logs.")
+    Long version;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "Also write the snapshot to this file (e.g. to deploy it).")
+    Path save;
+
+    @Option(names = "--timeout", defaultValue = "PT30S", description = "With --run-id: give up reading after this long (default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--episodes", defaultValue = "20", description = "Episodes to play (default ${DEFAULT-VALUE}).")
     int episodes;
@@ -44,7 +64,22 @@ public final class EvalCommand implements Callable<Integer> {
         if (episodes < 1 || episodes > 1_000_000) {
             throw new UsageException("--episodes " + episodes + " is out of range: use 1 to 1000000");
         }
-        PolicySnapshot snapshot = read(policy);
+        if ((policy == null) == (runId == null)) {
+            throw new UsageException("give either --policy FILE or --run-id R (with --bootstrap-servers), not "
+                    + (policy == null ? "neither" : "both"));
+        }
+        if (version != null && runId == null) {
+            throw new UsageException("--policy-version needs --run-id: a file holds one version");
+        }
+        PolicySnapshot snapshot = policy != null ? read(policy)
+                : PolicyHistory.read(kafka.clientProperties(), runId, version, timeout);
+        if (save != null) {
+            try {
+                Files.write(save, AvroSerde.of(PolicySnapshot.class).encode(snapshot));
+            } catch (IOException e) {
+                throw new UsageException("cannot write " + save + ": " + e.getMessage());
+            }
+        }
         String envId = env != null ? env : snapshot.getEnvId();
         if (!Environments.contains(envId)) {
             throw new UsageException("unknown environment '" + envId + "': one of " + Environments.ids());
