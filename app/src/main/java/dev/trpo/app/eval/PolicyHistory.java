@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,7 +35,11 @@ final class PolicyHistory {
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         String topic = Topics.forRun(runId).policyHistory().name();
         AvroSerde<PolicySnapshot> serde = AvroSerde.of(PolicySnapshot.class);
-        TreeMap<Long, byte[]> versions = new TreeMap<>();
+        // only the wanted (or newest) snapshot is kept: a long run's history holds thousands of them
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        byte[] kept = null;
+        long keptVersion = Long.MIN_VALUE;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
@@ -53,20 +56,24 @@ final class PolicyHistory {
                     throw new UsageException("timed out after " + timeout.toSeconds() + " s reading " + topic);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    versions.put(serde.decode(r.value()).getVersion(), r.value());
+                    long v = serde.decode(r.value()).getVersion();
+                    first = Math.min(first, v);
+                    last = Math.max(last, v);
+                    if (version == null ? v >= keptVersion : v == version) {
+                        kept = r.value();
+                        keptVersion = v;
+                    }
                 }
             }
         }
-        if (versions.isEmpty()) {
+        if (last == Long.MIN_VALUE) {
             throw new UsageException("run " + runId + " has published no policy yet");
         }
-        long wanted = version == null ? versions.lastKey() : version;
-        byte[] bytes = versions.get(wanted);
-        if (bytes == null) {
-            throw new UsageException("run " + runId + " has no version " + wanted + "; it has versions "
-                    + versions.firstKey() + " to " + versions.lastKey());
+        if (kept == null) {
+            throw new UsageException("run " + runId + " has no version " + version + "; it has versions " + first
+                    + " to " + last);
         }
-        return serde.decode(bytes);
+        return serde.decode(kept);
     }
 
     private static boolean reached(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
