@@ -87,6 +87,12 @@ public final class PeriodicEvaluation {
         return e;
     }
 
+    /** The evaluation of {@code snapshot}: the last one when it was of this version, else a new one. */
+    public Evaluated evaluated(PolicySnapshot snapshot) {
+        Evaluated e = last.get();
+        return e != null && e.version() == snapshot.getVersion() ? e : evaluate(snapshot);
+    }
+
     /** The best evaluated version so far, or null before the first evaluation. */
     public Evaluated best() {
         return best.get();

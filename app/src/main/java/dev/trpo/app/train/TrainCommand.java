@@ -325,8 +325,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (last == null) {
                 throw new IllegalStateException("no policy was published: " + stopReason);
             }
-            // the final evaluation plays the episodes a periodic one does, so it competes for the best
-            PolicyEvaluator.Result eval = evaluation.evaluate(last).result();
+            // the final evaluation plays the episodes a periodic one does (and is that one when the last version was
+            // due), so it competes for the best
+            PolicyEvaluator.Result eval = evaluation.evaluated(last).result();
             PeriodicEvaluation.Evaluated best = evaluation.best();
             long totalTrained = last.getCounters().getTotalSteps();
             if (!curve.isEmpty() && curve.get(curve.size() - 1).policyVersion() == last.getVersion()) {

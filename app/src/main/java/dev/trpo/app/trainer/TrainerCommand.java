@@ -19,6 +19,7 @@ import dev.trpo.app.eval.PeriodicEvaluation;
 import dev.trpo.app.http.Observability;
 import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
+import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.trainer.EnvSpec;
 import dev.trpo.trainer.Hyperparameters;
 import dev.trpo.trainer.TrainerService;
@@ -227,7 +228,7 @@ public final class TrainerCommand implements Callable<Integer> {
         }
     }
 
-    private void logEvaluation(PeriodicEvaluation evaluation, dev.trpo.schemas.PolicySnapshot snapshot) {
+    private void logEvaluation(PeriodicEvaluation evaluation, PolicySnapshot snapshot) {
         try {
             PeriodicEvaluation.Evaluated e = evaluation.evaluate(snapshot);
             PeriodicEvaluation.Evaluated best = evaluation.best();

@@ -66,6 +66,11 @@ class PeriodicEvaluationTest {
         assertEquals(good.mean(), registry.get(PeriodicEvaluation.BEST_RETURN).gauge().value(), 0.0);
         assertEquals(2.0, registry.get(PeriodicEvaluation.EVALUATIONS).counter().count(), 0.0);
 
+        assertSame(bad, e.evaluated(falling), "the version just evaluated is not played again");
+        assertEquals(2.0, registry.get(PeriodicEvaluation.EVALUATIONS).counter().count(), 0.0);
+        assertEquals(good.mean(), e.evaluated(balancing).mean(), 0.0, "another version is evaluated anew");
+        assertEquals(3.0, registry.get(PeriodicEvaluation.EVALUATIONS).counter().count(), 0.0);
+
         PeriodicEvaluation.Evaluated tie = e.evaluate(snapshot(30, 10.0));
         assertEquals(good.mean(), tie.mean(), 0.0);
         assertEquals(30, e.best().version(), "a later version wins a tie");
