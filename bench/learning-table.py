@@ -4,6 +4,7 @@ import json
 import os
 import statistics
 import sys
+from decimal import ROUND_HALF_UP, Decimal
 
 # sb3-contrib 2.3.0 TRPO on this kind of machine (../shared/REFERENCE.md): wall s mean, final eval mean +- std.
 SB3 = {
@@ -16,6 +17,11 @@ SB3 = {
 ORDER = list(SB3)
 
 
+def one(x):
+    """x to one decimal, half away from zero, as the trainer's own tables print it (-116.85 -> -116.9)."""
+    return str(Decimal(repr(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def main(folder):
     runs = {}
     for name in sorted(os.listdir(folder)):
@@ -26,6 +32,7 @@ def main(folder):
             runs.setdefault(s["env"], []).append(s)
     print("| env (target) | seeds | final eval, 20 det. episodes (mean ± std of seeds) | per-seed eval | target met | best evaluated version, per seed | steps to target (w10) | wall s | steps/s | sb3-contrib eval | sb3-contrib wall s | speed-up |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    groups = []
     for env in ORDER + sorted(set(runs) - set(ORDER)):
         rs = sorted(runs.get(env, []), key=lambda r: r["seed"])
         if not rs:
@@ -38,16 +45,32 @@ def main(folder):
         mean_eval = statistics.mean(evals)
         std_eval = statistics.pstdev(evals)
         wall = statistics.mean(walls)
-        print(f"| {env} (≥ {target:g}) | {len(rs)} | {mean_eval:.1f} ± {std_eval:.1f} | "
-              f"{', '.join(f'{e:.1f}' for e in evals)} | {met}/{len(rs)} | {best(rs)} | "
+        print(f"| {env} (≥ {target:g}) | {len(rs)} | {one(mean_eval)} ± {one(std_eval)} | "
+              f"{', '.join(one(e) for e in evals)} | {met}/{len(rs)} | {best(rs)} | "
               f"{', '.join(str(r['steps_to_threshold']) for r in rs)} | "
               f"{wall:.1f} ± {statistics.pstdev(walls):.1f} | {statistics.mean(sps):,.0f} | {sb3_eval} | {sb3_wall} | "
               f"{sb3_wall / wall:.2f}x |")
+        groups.append(triples(env, rs, target))
+    for line in filter(None, groups):
+        print()
+        print(line)
+
+
+def triples(env, rs, target):
+    """With six seeds or more: how many disjoint triples of consecutive seeds (1-3, 4-6, ...) have a mean at the
+    target, i.e. how often a three-seed table like the issue's would pass."""
+    if len(rs) < 6:
+        return None
+    groups = [rs[i:i + 3] for i in range(0, len(rs) - len(rs) % 3, 3)]
+    means = [statistics.mean(r["final_eval_mean"] for r in g) for g in groups]
+    passed = sum(1 for m in means if m >= target)
+    detail = ", ".join(f"{g[0]['seed']}-{g[-1]['seed']}: {one(m)}" for g, m in zip(groups, means))
+    return f"{env}: {passed} of {len(groups)} three-seed groups have a mean at the target ({detail})."
 
 
 def best(rs):
     """Each seed's best periodic evaluation (best-policy.avro) as mean@version, or - for runs without one."""
-    return ", ".join(f"{r['best_eval_mean']:.1f}@v{r['best_eval_version']}" if "best_eval_mean" in r else "-"
+    return ", ".join(f"{one(r['best_eval_mean'])}@v{r['best_eval_version']}" if "best_eval_mean" in r else "-"
                      for r in rs)
 
 
