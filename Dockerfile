@@ -15,6 +15,9 @@ RUN groupadd --system --gid ${UID} trpo \
 # Dependencies change less often than the application: their own layer first.
 COPY --chown=root:root app/target/lib/ /opt/trpo/lib/
 COPY --chown=root:root app/target/trpo.jar /opt/trpo/trpo.jar
+# the process-environment helper (trpo_env.py) and its CartPole example; an image derived from this one adds a
+# Python and its simulator, then runs e.g. --env "process:python3 /opt/trpo/python/cartpole.py"
+COPY --chown=root:root connectors/python/ /opt/trpo/python/
 
 USER 10001:10001
 WORKDIR /tmp

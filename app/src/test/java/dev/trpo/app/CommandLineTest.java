@@ -6,8 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import picocli.CommandLine;
 
@@ -75,6 +82,40 @@ class CommandLineTest {
         assertTrue(r.err().contains("--bootstrap-servers"), r.err());
     }
 
+    /** Every command that talks to Kafka says, in one line, that nobody answered at the address it was given. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "topics create --run-id r1",
+        "train --env CartPole-v1 --run-id r1 --metrics-port 0",
+        "trainer --run-id r1 --env CartPole-v1 --metrics-port 0",
+        "streams --run-id r1 --metrics-port 0",
+        "connector --run-id r1 --env CartPole-v1 --metrics-port 0",
+        "eval --run-id r1",
+    })
+    void aClusterThatDoesNotAnswerIsNamedInOneLine(String command, @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        java.nio.file.Path config = tmp.resolve("client.properties");
+        Files.writeString(config, "default.api.timeout.ms=1500\n");
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.addAll(List.of("--bootstrap-servers", "127.0.0.1:" + port, "--kafka-config", config.toString()));
+        if (command.startsWith("train ")) {
+            args.addAll(List.of("--run-dir", tmp.resolve("run").toString()));
+        }
+        if (command.startsWith("streams ")) {
+            args.addAll(List.of("--state-dir", tmp.resolve("state").toString()));
+        }
+        Result r = run(args.toArray(String[]::new));
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.contains("no Kafka broker answered at 127.0.0.1:" + port + " within 1.5 s"), r.err());
+        assertTrue(first.contains("--bootstrap-servers"), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
     @Test
     void trainRefusesBadSettingsBeforeStartingAnything() {
         Result mode = run("train", "--env", "CartPole-v1", "--mode", "sometimes", "--metrics-port", "0");
@@ -106,7 +147,7 @@ class CommandLineTest {
 
     @Test
     void evalOfAFileThatIsNotASnapshotIsAUserError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("policy.avro"), "not a policy");
+        java.nio.file.Path file = Files.writeString(tmp.resolve("policy.avro"), "not a policy");
         Result r = run("eval", "--policy", file.toString());
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("is not a policy snapshot") && r.err().contains("BAD_MARKER"), r.err());

@@ -7,6 +7,11 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 import picocli.CommandLine.Option;
 
@@ -62,5 +67,46 @@ public final class KafkaOptions {
         }
         props.put("bootstrap.servers", servers);
         return props;
+    }
+
+    /**
+     * {@link #clientProperties()}, once a broker of that cluster has answered (describeCluster, within the
+     * properties' {@code default.api.timeout.ms}, 30 s unless set): a wrong address or listener is then one line
+     * naming what to check, instead of the first Kafka call timing out somewhere in the component.
+     *
+     * @throws UsageException when no broker answered in time
+     * @throws Exception      the client's own failure otherwise (authentication, TLS: {@code Main} words those)
+     */
+    public Map<String, Object> reachableClientProperties() throws Exception {
+        Map<String, Object> props = clientProperties();
+        requireReachable(props);
+        return props;
+    }
+
+    /** Throws the {@link UsageException} of {@link #reachableClientProperties()} when no broker answers. */
+    public static void requireReachable(Map<String, Object> props) throws Exception {
+        long timeoutMs = Long.parseLong(String.valueOf(props.getOrDefault("default.api.timeout.ms", "30000")));
+        Map<String, Object> p = new HashMap<>(props);
+        p.put("default.api.timeout.ms", String.valueOf(timeoutMs));
+        p.putIfAbsent("request.timeout.ms", String.valueOf(Math.min(timeoutMs, 15_000)));
+        try (Admin admin = Admin.create(p)) {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) Math.min(timeoutMs, Integer.MAX_VALUE)))
+                    .clusterId().get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw unreachable(props, timeoutMs);
+            }
+            throw e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw unreachable(props, timeoutMs);
+        }
+    }
+
+    private static UsageException unreachable(Map<String, Object> props, long timeoutMs) {
+        Object protocol = props.getOrDefault("security.protocol", "PLAINTEXT");
+        return new UsageException("no Kafka broker answered at " + props.get("bootstrap.servers") + " within "
+                + (timeoutMs / 1000.0) + " s (security.protocol " + protocol + "): check --bootstrap-servers"
+                + " (or TRPO_BOOTSTRAP_SERVERS), that the brokers are up and reachable from here, and that the"
+                + " listener's protocol matches --kafka-config");
     }
 }

@@ -80,7 +80,7 @@ public final class ConnectorCommand implements Callable<Integer> {
         ConnectorConfig config = new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, connectorMode,
                 actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
         try (Observability observability = Observability.start(metrics.metricsPort());
-             ConnectorRuntime runtime = new ConnectorRuntime(config, kafka.clientProperties(), observability.registry())) {
+             ConnectorRuntime runtime = new ConnectorRuntime(config, kafka.reachableClientProperties(), observability.registry())) {
             Thread hook = new Thread(runtime::close, "trpo-connector-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             observability.setReady(runtime::isRunning);

@@ -3,6 +3,7 @@ package dev.trpo.app.env;
 import dev.trpo.connectors.env.Conformance;
 import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
+import dev.trpo.connectors.env.ProcessEnvironment;
 import dev.trpo.connectors.env.EpisodeComparison;
 import dev.trpo.connectors.env.Trace;
 import dev.trpo.connectors.env.TraceCodec;
@@ -98,6 +99,10 @@ public final class EnvTraceCommand implements Callable<Integer> {
     private int trace(PrintWriter out) {
         if (envId == null) {
             throw new IllegalArgumentException("give --env ID (see 'trpo env list') or --check FILE.jsonl");
+        }
+        if (ProcessEnvironment.isProcessId(envId)) {
+            throw new IllegalArgumentException("env trace replays JVM environments from a raw state; " + envId
+                    + " keeps its state in its own process");
         }
         Environment env = Environments.create(envId);
         ActionSpace space = env.actionSpace();

@@ -60,7 +60,7 @@ public final class EvalCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         if (episodes < 1 || episodes > 1_000_000) {
             throw new UsageException("--episodes " + episodes + " is out of range: use 1 to 1000000");
         }
@@ -72,7 +72,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new UsageException("--policy-version needs --run-id: a file holds one version");
         }
         PolicySnapshot snapshot = policy != null ? read(policy)
-                : PolicyHistory.read(kafka.clientProperties(), runId, version, timeout);
+                : PolicyHistory.read(kafka.reachableClientProperties(), runId, version, timeout);
         if (save != null) {
             try {
                 Files.write(save, AvroSerde.of(PolicySnapshot.class).encode(snapshot));

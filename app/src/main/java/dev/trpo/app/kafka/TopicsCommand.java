@@ -42,7 +42,7 @@ public final class TopicsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Topics topics = Topics.forRun(runId);
-            try (Admin admin = Admin.create(KafkaAdmin.withTimeouts(kafka.clientProperties()))) {
+            try (Admin admin = Admin.create(KafkaAdmin.withTimeouts(kafka.reachableClientProperties()))) {
                 List<TopicProvisioner.Outcome> outcomes = TopicProvisioner.createAll(admin, topics, partitions, replicationFactor);
                 long created = outcomes.stream().filter(TopicProvisioner.Outcome::created).count();
                 for (TopicProvisioner.Outcome o : outcomes) {

@@ -123,7 +123,7 @@ public final class StreamsCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(StreamsTopology.build(shape, new StreamsMeters(new SimpleMeterRegistry(), runId(), "describe")).describe());
             return 0;
         }
-        Map<String, Object> props = kafka.clientProperties();
+        Map<String, Object> props = kafka.reachableClientProperties();
         Topics topics = Topics.forRun(runId());
         requireTopics(props, topics);
         StreamsSettings settings = settings(environment(props, topics));

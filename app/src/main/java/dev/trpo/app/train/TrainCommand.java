@@ -178,9 +178,9 @@ public final class TrainCommand implements Callable<Integer> {
                 : envId.replaceAll("[^A-Za-z0-9]", "") + "-s" + seed + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Topics topics = Topics.forRun(id);
         RunFolder folder = new RunFolder(runDir != null ? runDir : Path.of("runs", id));
-        Environment env = Environments.create(envId);
-        EnvSpec spec = new EnvSpec(envId, env.observationSize(), env.actionSpace());
-        double threshold = THRESHOLDS.getOrDefault(envId, Double.NaN);
+        EnvSpec spec = TrainerCommand.envSpec(envId);
+        // a plug-in or process environment has no built-in threshold: its --target-return stands in
+        double threshold = THRESHOLDS.getOrDefault(envId, targetReturn != null ? targetReturn : Double.NaN);
 
         long startNanos = System.nanoTime();
         EmbeddedKafka broker = null;
@@ -194,7 +194,7 @@ public final class TrainCommand implements Callable<Integer> {
                 kafka.bootstrapServers(broker.bootstrapServers());
                 LOG.info("embedded broker started bootstrap={} millis={}", broker.bootstrapServers(), broker.startMillis());
             }
-            clientProps = kafka.clientProperties();
+            clientProps = broker == null ? kafka.reachableClientProperties() : kafka.clientProperties();
             try (Admin admin = Admin.create(KafkaAdmin.withTimeouts(clientProps))) {
                 TopicProvisioner.createAll(admin, topics, partitions, replicationFactor);
             }

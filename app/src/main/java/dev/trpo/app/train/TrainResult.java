@@ -21,18 +21,22 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"train return (last 100)", str("final_train_mean_return_100")},
             {"final eval (" + summary.get("final_eval_episodes") + " det.)", String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())},
             {"best eval (version " + str("best_eval_version") + ")", str("best_eval_mean")},
-            {"steps to threshold " + str("threshold"), str("steps_to_threshold")},
+            summary.get("threshold") == null
+                    ? new String[] {"steps to threshold", "- (none: give --target-return)"}
+                    : new String[] {"steps to threshold " + str("threshold"), str("steps_to_threshold")},
             {"rejected updates", str("rejected_updates")},
             {"stopped because", str("stop_reason")},
         };
         int w = 0;
+        int v = 32;
         for (String[] r : rows) {
             w = Math.max(w, r[0].length());
+            v = Math.max(v, r[1].length());
         }
-        String line = "+" + "-".repeat(w + 2) + "+" + "-".repeat(34) + "+";
+        String line = "+" + "-".repeat(w + 2) + "+" + "-".repeat(v + 2) + "+";
         sb.append(line).append('\n');
         for (String[] r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %-" + w + "s | %-32s |%n", r[0], r[1]));
+            sb.append(String.format(Locale.ROOT, "| %-" + w + "s | %-" + v + "s |%n", r[0], r[1]));
         }
         sb.append(line);
         return sb.toString();

@@ -185,7 +185,7 @@ public final class TrainerCommand implements Callable<Integer> {
             throw new UsageException("--eval-every must be >= 0 (0 = off) and --eval-episodes >= 1, got " + evalEvery
                     + " and " + evalEpisodes);
         }
-        Map<String, Object> props = kafka.clientProperties();
+        Map<String, Object> props = kafka.reachableClientProperties();
         ExecutorService evaluator = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "trpo-trainer-evaluation");
             t.setDaemon(true);
@@ -248,8 +248,9 @@ public final class TrainerCommand implements Callable<Integer> {
         if (envId == null || !Environments.contains(envId.strip())) {
             throw new UsageException("--env " + envId + " is unknown; known: " + String.join(", ", Environments.ids()));
         }
-        Environment e = Environments.create(envId.strip());
-        return new EnvSpec(e.id(), e.observationSize(), e.actionSpace());
+        try (Environment e = Environments.create(envId.strip())) {
+            return new EnvSpec(e.id(), e.observationSize(), e.actionSpace());
+        }
     }
 
     /**

@@ -93,6 +93,34 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void anEnvironmentInAPythonProcessLearnsAndReproduces() throws Exception {
+        // connectors/python/cartpole.py: CartPole in plain Python behind the process protocol (python3 on the PATH)
+        String env = "process:python3 " + Path.of("../connectors/python/cartpole.py").toAbsolutePath().normalize();
+        TrainResult r = trainOn(env, "process", "--seed", "3", "--total-steps", "20480", "--eval-every", "0",
+                "--eval-episodes", "5", "--target-return", "195");
+
+        assertEquals(env, r.summary().get("env"));
+        // an id without a preset trains with the defaults (batch 2048) and stops at --target-return, which is also
+        // its steps-to-threshold line
+        assertEquals("target return 195.0 reached", r.summary().get("stop_reason"), r.summary().toString());
+        assertTrue(((Number) r.summary().get("policy_version")).longValue() < 10, r.summary().toString());
+        assertTrue(r.summary().get("steps_to_threshold") != null, r.summary().toString());
+        List<String> curve = Files.readAllLines(r.folder().curveCsv());
+        double first = Double.parseDouble(curve.get(2).split(",")[5]);
+        double last = Double.parseDouble(curve.get(curve.size() - 1).split(",")[5]);
+        assertTrue(first < 50 && last > first + 50, "the training return (last 100) rose from " + first + " to " + last);
+        assertTrue(r.eval().mean() > 150, "final deterministic return " + r.eval().mean());
+        assertEquals(195.0, ((Number) r.summary().get("threshold")).doubleValue());
+        assertEquals(env, EvalCommand.read(r.folder().policy()).getEnvId());
+
+        PolicySnapshot a = EvalCommand.read(trainOn(env, "process-a", "--seed", "5", "--total-steps", "4096",
+                "--eval-every", "0", "--eval-episodes", "1").folder().policy());
+        PolicySnapshot b = EvalCommand.read(trainOn(env, "process-b", "--seed", "5", "--total-steps", "4096",
+                "--eval-every", "0", "--eval-episodes", "1", "--partitions", "4").folder().policy());
+        assertArrayEquals(bytesOf(a), bytesOf(b), "the same seed through the process, 1 and 4 partitions");
+    }
+
+    @Test
     void theSameSeedGivesIdenticalPoliciesWithOneOrFourPartitions() throws Exception {
         PolicySnapshot a = EvalCommand.read(train("repro-a", "--seed", "7", "--total-steps", "4096").folder().policy());
         PolicySnapshot c = EvalCommand.read(train("repro-c", "--seed", "7", "--total-steps", "4096",

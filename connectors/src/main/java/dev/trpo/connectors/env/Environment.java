@@ -16,10 +16,13 @@ import java.util.random.RandomGenerator;
  * continuous action is {@code actionSpace().actionDim()} values, already clipped by the caller or not (the
  * built-in continuous environments clip or not exactly as Gymnasium does).
  *
+ * <p>An environment is {@link AutoCloseable}: whoever creates one closes it ({@link ProcessEnvironment} runs a child
+ * process until then).
+ *
  * <p>The time limit is part of the environment: {@link #step} sets {@code truncated} on the step whose count
  * since the last reset reaches {@link #maxEpisodeSteps()} (Gymnasium's {@code TimeLimit}).
  */
-public interface Environment {
+public interface Environment extends AutoCloseable {
 
     /** @return the registry id, e.g. {@code CartPole-v1} */
     String id();
@@ -84,4 +87,12 @@ public interface Environment {
      * @param obsOut the observation of that state (Modified)
      */
     void setState(double[] state, double[] obsOut);
+
+    /**
+     * Releases what the environment holds outside the JVM heap (a child process, a connection to a robot); the
+     * built-in environments hold nothing. Idempotent.
+     */
+    @Override
+    default void close() {
+    }
 }

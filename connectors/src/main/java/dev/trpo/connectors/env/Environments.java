@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * The registry of environments by id: the five built-ins, those of every {@link EnvironmentProvider} plug-in on the
- * classpath, and any a program registers. Each {@link #create} call returns a fresh, independent instance.
+ * classpath, any a program registers, and {@code process:<command> [args...]}, an environment in a child process
+ * ({@link ProcessEnvironment}). Each {@link #create} call returns a fresh, independent instance.
  * Thread-safe.
  */
 public final class Environments {
@@ -99,8 +100,14 @@ public final class Environments {
         return List.copyOf(FACTORIES.keySet());
     }
 
-    /** @return true when {@code id} is registered */
+    /**
+     * @return true when {@code id} is registered, or names a command ({@code process:<command> [args...]}, see
+     *         {@link ProcessEnvironment}; whether it starts is known only once {@link #create} runs it)
+     */
     public static synchronized boolean contains(String id) {
+        if (ProcessEnvironment.isProcessId(id)) {
+            return true;
+        }
         ensurePlugins();
         return FACTORIES.containsKey(id);
     }
@@ -110,13 +117,17 @@ public final class Environments {
      * @throws IllegalArgumentException naming the known ids when {@code id} is not registered
      */
     public static Environment create(String id) {
+        if (ProcessEnvironment.isProcessId(id)) {
+            return new ProcessEnvironment(id);
+        }
         Supplier<? extends Environment> factory;
         synchronized (Environments.class) {
             ensurePlugins();
             factory = FACTORIES.get(id);
         }
         if (factory == null) {
-            throw new IllegalArgumentException("unknown environment '" + id + "'; known: " + String.join(", ", ids()));
+            throw new IllegalArgumentException("unknown environment '" + id + "'; known: " + String.join(", ", ids())
+                    + ", or " + ProcessEnvironment.PREFIX + "<command> for one in a child process");
         }
         return factory.get();
     }

@@ -47,7 +47,13 @@ public final class PolicyEvaluator {
         if (episodes < 1) {
             throw new IllegalArgumentException("episodes must be >= 1, got " + episodes);
         }
-        Environment env = Environments.create(envId);
+        try (Environment env = Environments.create(envId)) {
+            return evaluate(policy, env, episodes, seed);
+        }
+    }
+
+    private static Result evaluate(ActorCritic policy, Environment env, int episodes, long seed) {
+        String envId = env.id();
         if (env.observationSize() != policy.obsDim() || !env.actionSpace().equals(policy.actionSpace())) {
             throw new IllegalArgumentException("the policy (observation size " + policy.obsDim() + ", " + policy.actionSpace()
                     + ") does not fit " + envId + " (observation size " + env.observationSize() + ", " + env.actionSpace() + ")");

@@ -1,6 +1,7 @@
 package dev.trpo.connectors.runtime;
 
 import dev.trpo.connectors.env.Environment;
+import dev.trpo.connectors.env.EnvironmentFailure;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.env.StepResult;
 import dev.trpo.policy.ActionSpace;
@@ -92,7 +93,14 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.topics = Topics.forRun(config.runId());
         this.envs = new Environment[config.actors()];
         for (int i = 0; i < envs.length; i++) {
-            envs[i] = Environments.create(config.envId());
+            try {
+                envs[i] = Environments.create(config.envId());
+            } catch (RuntimeException e) {
+                for (int j = 0; j < i; j++) {
+                    envs[j].close();
+                }
+                throw e;
+            }
         }
         Tags tags = Tags.of("run", config.runId(), "env", config.envId());
         this.tags = tags;
@@ -202,6 +210,9 @@ public final class ConnectorRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         subscriber.close();
+        for (Environment env : envs) {
+            env.close();
+        }
         KafkaProducer<String, Transition> p = producer;
         if (p != null) {
             producer = null;
@@ -220,7 +231,12 @@ public final class ConnectorRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             failure.compareAndSet(null, e);
-            LOG.error("connector failed run={} error={}", config.runId(), e.toString(), e);
+            if (e instanceof EnvironmentFailure) {
+                // the environment's own failure, worded by it: a stack trace of the connector would add nothing
+                LOG.error("connector failed run={} error={}", config.runId(), e.getMessage());
+            } else {
+                LOG.error("connector failed run={} error={}", config.runId(), e.toString(), e);
+            }
         } finally {
             running = false;
         }

@@ -1,0 +1,81 @@
+"""Serve a Gymnasium-style environment to trpo's connectors over standard input and output.
+
+trpo runs an environment in a child process when its id is ``process:<command> [args...]``, e.g.
+``./trpo train --env "process:python3 connectors/python/cartpole.py"``. The process speaks one JSON object per
+line (standard output is the protocol's; print anything else to standard error, which trpo logs):
+
+    -> {"observation_size": 4, "action": {"discrete": 2}, "max_episode_steps": 500}     (first, unasked)
+    <- {"reset": 12345}                       -> {"observation": [...]}
+    <- {"step": 1}  or  {"step": [0.5, -1]}   -> {"observation": [...], "reward": 1.0,
+                                                  "terminated": false, "truncated": false}
+    end of input                              -> exit
+
+``serve(env)`` does all of that for any object with Gymnasium's API: ``reset(seed=...)`` returning
+``(observation, info)``, ``step(action)`` returning ``(observation, reward, terminated, truncated, info)``, an
+``action_space`` with ``n`` (discrete) or ``low`` and ``high`` (continuous), and an ``observation_space`` with a
+``shape``. With Gymnasium installed, ``serve(gymnasium.make("Pendulum-v1"))`` is a whole environment process.
+Needs only the Python standard library.
+"""
+import json
+import sys
+
+
+def _numbers(values):
+    """A flat list of floats from a list, tuple or NumPy array (any shape)."""
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    out = []
+    stack = [values]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        else:
+            out.append(float(v))
+    return out
+
+
+def spec(env, max_episode_steps=None):
+    """The spec line's fields for ``env`` (its time limit from ``env.spec.max_episode_steps`` unless given)."""
+    size = 1
+    for d in env.observation_space.shape:
+        size *= int(d)
+    space = env.action_space
+    if hasattr(space, "n"):
+        action = {"discrete": int(space.n)}
+    else:
+        action = {"low": _numbers(space.low), "high": _numbers(space.high)}
+    if max_episode_steps is None:
+        max_episode_steps = getattr(getattr(env, "spec", None), "max_episode_steps", None)
+    if not max_episode_steps:
+        raise ValueError("the environment has no time limit: pass max_episode_steps to serve()")
+    return {"observation_size": size, "action": action, "max_episode_steps": int(max_episode_steps)}
+
+
+def serve(env, max_episode_steps=None, stdin=None, stdout=None):
+    """Answers trpo's reset and step requests for ``env`` until the input ends."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    s = spec(env, max_episode_steps)
+    discrete = "discrete" in s["action"]
+
+    def send(message):
+        stdout.write(json.dumps(message))
+        stdout.write("\n")
+        stdout.flush()
+
+    send(s)
+    for line in stdin:
+        request = json.loads(line)
+        if "reset" in request:
+            observation, _ = env.reset(seed=request["reset"])
+            send({"observation": _numbers(observation)})
+        elif "step" in request:
+            action = request["step"]
+            if discrete:
+                action = int(action)
+            observation, reward, terminated, truncated, _ = env.step(action)
+            send({"observation": _numbers(observation), "reward": float(reward),
+                  "terminated": bool(terminated), "truncated": bool(truncated)})
+        else:
+            raise ValueError("unknown request: " + line.strip())

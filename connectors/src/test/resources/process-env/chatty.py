@@ -1,0 +1,1 @@
+print("Welcome to the simulator 1.0")
