@@ -7,8 +7,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code trpo env}: the environments the actors can run. Without a subcommand it prints its usage. */
 @Command(name = "env", mixinStandardHelpOptions = true,
-        description = "List the environments and trace or check their trajectories.",
-        subcommands = {EnvListCommand.class, EnvTraceCommand.class})
+        description = "List the environments, trace or check their trajectories, check one before a run.",
+        subcommands = {EnvListCommand.class, EnvTraceCommand.class, EnvCheckCommand.class})
 public final class EnvCommand implements Callable<Integer> {
 
     @Spec

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -35,6 +36,45 @@ class EnvCommandTest {
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("CartPole-v1") && l.endsWith("500")), run.out());
         // the connectors' test jar is a plug-in on this classpath (META-INF/services): its environment is listed too
         assertTrue(run.out().lines().anyMatch(l -> l.startsWith("LineWorld-v0") && l.endsWith("20")), run.out());
+    }
+
+    private static final Path PYTHON_DIR = Path.of("../connectors/python").toAbsolutePath().normalize();
+
+    private static String processEnv(String script) {
+        return "process:python3 " + Path.of("src/test/resources/process-env", script).toAbsolutePath() + " " + PYTHON_DIR;
+    }
+
+    @Test
+    void checkPassesTheBuiltInAndTheExamplePythonCartPole() {
+        Run builtIn = run("check", "--env", "CartPole-v1", "--episodes", "3", "--seed", "2");
+        Run process = run("check", "--env", "process:python3 " + PYTHON_DIR.resolve("cartpole.py"), "--episodes", "3");
+
+        for (Run r : List.of(builtIn, process)) {
+            assertEquals(0, r.exitCode(), r.out() + r.err());
+            assertTrue(r.out().contains("actions      Discrete(2)"), r.out());
+            assertTrue(r.out().contains("time limit   500 steps"), r.out());
+            assertEquals(3, r.out().lines().filter(l -> l.endsWith("terminated")).count(), r.out());
+            assertEquals(3, r.out().lines().filter(l -> l.startsWith("ok ")).count(), r.out());
+        }
+    }
+
+    @Test
+    void checkFailsAnEnvironmentThatIgnoresItsSeed() {
+        Run r = run("check", "--env", processEnv("unseeded.py"), "--episodes", "2");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("FAIL the same seed plays the same episode: the first observation after the reset"
+                + " differs"), r.out());
+        assertTrue(r.out().contains("ok   finite observations and rewards"), r.out());
+    }
+
+    @Test
+    void checkFailsAnEnvironmentThatEmitsNaNAndSaysWhere() {
+        Run r = run("check", "--env", processEnv("nan.py"), "--episodes", "2");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("FAIL finite observations and rewards: the observation after step 3 has NaN at index 0"),
+                r.out());
+        assertTrue(r.out().contains("ok   the same seed plays the same episode"), r.out());
+        assertTrue(r.out().contains("actions      Discrete(3)"), r.out());
     }
 
     @Test
