@@ -6,6 +6,7 @@ import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.debug.DebugCommand;
 import dev.trpo.app.env.EnvCommand;
 import dev.trpo.app.eval.EvalCommand;
+import dev.trpo.app.eval.ExportCommand;
 import dev.trpo.app.kafka.BrokerCommand;
 import dev.trpo.app.kafka.TopicsCommand;
 import dev.trpo.app.train.TrainCommand;
@@ -29,6 +30,7 @@ import picocli.CommandLine.HelpCommand;
             TopicsCommand.class,
             EnvCommand.class,
             EvalCommand.class,
+            ExportCommand.class,
             DebugCommand.class,
         })
 public final class Main implements Runnable {
