@@ -35,8 +35,9 @@ def _numbers(values):
     return out
 
 
-def spec(env, max_episode_steps=None):
-    """The spec line's fields for ``env`` (its time limit from ``env.spec.max_episode_steps`` unless given)."""
+def spec(env, max_episode_steps=None, timeout_seconds=None):
+    """The spec line's fields for ``env`` (its time limit from ``env.spec.max_episode_steps`` unless given; trpo
+    kills a process that takes longer than ``timeout_seconds``, 300 unless given, to answer one request)."""
     size = 1
     for d in env.observation_space.shape:
         size *= int(d)
@@ -49,14 +50,17 @@ def spec(env, max_episode_steps=None):
         max_episode_steps = getattr(getattr(env, "spec", None), "max_episode_steps", None)
     if not max_episode_steps:
         raise ValueError("the environment has no time limit: pass max_episode_steps to serve()")
-    return {"observation_size": size, "action": action, "max_episode_steps": int(max_episode_steps)}
+    out = {"observation_size": size, "action": action, "max_episode_steps": int(max_episode_steps)}
+    if timeout_seconds is not None:
+        out["timeout_seconds"] = float(timeout_seconds)
+    return out
 
 
-def serve(env, max_episode_steps=None, stdin=None, stdout=None):
+def serve(env, max_episode_steps=None, timeout_seconds=None, stdin=None, stdout=None):
     """Answers trpo's reset and step requests for ``env`` until the input ends."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    s = spec(env, max_episode_steps)
+    s = spec(env, max_episode_steps, timeout_seconds)
     discrete = "discrete" in s["action"]
 
     def send(message):

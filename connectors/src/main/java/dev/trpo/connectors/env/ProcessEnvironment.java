@@ -12,7 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,7 +50,9 @@ import dev.trpo.policy.ActionSpace;
  *   <li>end of input (this environment closed, or the JVM gone) means exit.</li>
  * </ol>
  * The time limit is enforced here as Gymnasium's {@code TimeLimit} does: {@code truncated} is set on the step whose
- * count since the reset reaches {@code max_episode_steps}, whatever the process says. Non-finite numbers are
+ * count since the reset reaches {@code max_episode_steps}, whatever the process says. A reset or step that gets no
+ * answer within {@code "timeout_seconds"} of the spec (300 unless given) kills the process and fails with a
+ * message, rather than stalling the actors. Non-finite numbers are
  * accepted on the wire (Python writes {@code NaN}) and left to the stream processors to dead-letter. The raw state
  * is the process's own, so {@link #stateSize()} is 0 and {@link #setState} is refused. Not thread-safe; one process
  * per instance, ended by {@link #close()}.
@@ -62,6 +68,20 @@ public final class ProcessEnvironment implements Environment {
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(
             Long.getLong("trpo.process-env.handshake-seconds", 60));
     private static final int STDERR_LINES_KEPT = 20;
+    /** How long a reset or step may take unless the spec says ({@code "timeout_seconds"}). */
+    static final double DEFAULT_TIMEOUT_SECONDS = 300;
+    /** The environments waiting for an answer are looked at this often by {@link #WATCHDOG}. */
+    private static final long WATCH_EVERY_MS = 200;
+    private static final Set<ProcessEnvironment> LIVE = ConcurrentHashMap.newKeySet();
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "trpo-process-env-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    static {
+        WATCHDOG.scheduleWithFixedDelay(ProcessEnvironment::watch, WATCH_EVERY_MS, WATCH_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
 
     private final String id;
     private final List<String> command;
@@ -73,6 +93,10 @@ public final class ProcessEnvironment implements Environment {
     private final int observationSize;
     private final ActionSpace actionSpace;
     private final int maxEpisodeSteps;
+    private final long timeoutNanos;
+    /** System.nanoTime() | 1 when a request was sent and its answer is awaited, else 0. */
+    private volatile long waitingSince;
+    private volatile boolean killedForTimeout;
     private final StringBuilder line = new StringBuilder(256);
     private int elapsedSteps;
     private boolean closed;
@@ -112,10 +136,12 @@ public final class ProcessEnvironment implements Environment {
             this.observationSize = positiveInt(spec, "observation_size");
             this.maxEpisodeSteps = positiveInt(spec, "max_episode_steps");
             this.actionSpace = actionSpace(spec.get("action"));
+            this.timeoutNanos = timeout(spec.get("timeout_seconds"));
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+        LIVE.add(this);
         LOG.debug("process environment started id={} pid={} observation_size={} action={} max_episode_steps={}",
                 id, process.pid(), observationSize, actionSpace, maxEpisodeSteps);
     }
@@ -163,6 +189,30 @@ public final class ProcessEnvironment implements Environment {
             throw badSpec("\"" + field + "\" must be a positive integer, got " + v);
         }
         return v.intValue();
+    }
+
+    private long timeout(JsonNode seconds) {
+        if (seconds == null) {
+            return (long) (DEFAULT_TIMEOUT_SECONDS * 1e9);
+        }
+        if (!seconds.isNumber() || !(seconds.doubleValue() > 0) || seconds.doubleValue() > 1e6) {
+            throw badSpec("\"timeout_seconds\" must be a number of seconds above 0 (and at most 1e6), got " + seconds);
+        }
+        return (long) (seconds.doubleValue() * 1e9);
+    }
+
+    /** Kills the process of every environment that has waited longer than its timeout for an answer. */
+    private static void watch() {
+        long now = System.nanoTime();
+        for (ProcessEnvironment env : LIVE) {
+            long since = env.waitingSince;
+            if (since != 0 && now - since > env.timeoutNanos && !env.killedForTimeout) {
+                env.killedForTimeout = true;
+                LOG.warn("environment {} has not answered for {} s: killing pid {}", env.id, env.timeoutNanos / 1e9,
+                        env.process.pid());
+                env.process.destroyForcibly();
+            }
+        }
     }
 
     private ActionSpace actionSpace(JsonNode action) {
@@ -277,13 +327,22 @@ public final class ProcessEnvironment implements Environment {
             throw new IllegalStateException("environment " + id + " is closed");
         }
         String answer;
+        waitingSince = System.nanoTime() | 1;
         try {
             toProcess.append(line).append('\n');
             toProcess.flush();
             answer = fromProcess.readLine();
         } catch (IOException e) {
+            if (killedForTimeout) {
+                throw timedOut(what);
+            }
             throw new EnvironmentFailure("environment " + id + ": the process stopped answering (" + e.getMessage()
                     + ")" + exitHint(), e);
+        } finally {
+            waitingSince = 0;
+        }
+        if (answer == null && killedForTimeout) {
+            throw timedOut(what);
         }
         if (answer == null) {
             throw new EnvironmentFailure("environment " + id + " exited during " + what + exitHint());
@@ -293,6 +352,12 @@ public final class ProcessEnvironment implements Environment {
             throw protocol(what, "the answer must be a JSON object, got: " + abbreviate(answer));
         }
         return node;
+    }
+
+    private EnvironmentFailure timedOut(String what) {
+        return new EnvironmentFailure("environment " + id + " did not answer " + what + " within " + timeoutNanos / 1e9
+                + " s and was killed (a slower simulator or robot declares \"timeout_seconds\" in its spec line)"
+                + stderrHint());
     }
 
     private JsonNode parse(String text, String what) {
@@ -369,6 +434,7 @@ public final class ProcessEnvironment implements Environment {
             return;
         }
         closed = true;
+        LIVE.remove(this);
         try {
             toProcess.close();
         } catch (IOException e) {

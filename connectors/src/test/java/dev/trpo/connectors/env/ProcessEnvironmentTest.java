@@ -154,6 +154,21 @@ class ProcessEnvironmentTest {
     }
 
     @Test
+    void aStepThatGetsNoAnswerWithinTheSpecsTimeoutKillsTheProcessAndSaysSo() {
+        try (Environment env = Environments.create(script("hangs.py"))) {
+            env.reset(1L, new double[1]);
+            long start = System.nanoTime();
+            EnvironmentFailure e = assertThrows(EnvironmentFailure.class,
+                    () -> env.step(new double[] {1}, new StepResult(1)));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(e.getMessage().contains("did not answer step within 0.5 s and was killed"), e.getMessage());
+            assertTrue(e.getMessage().contains("\"timeout_seconds\""), e.getMessage());
+            assertTrue(e.getMessage().contains("waiting for the robot controller"), e.getMessage());
+            assertTrue(seconds < 30, "failed after " + seconds + " s, not after the process's 60 s sleep");
+        }
+    }
+
+    @Test
     void closingEndsTheProcess() throws Exception {
         ProcessEnvironment env = new ProcessEnvironment(CARTPOLE);
         ProcessHandle handle = ProcessHandle.of(env.pid()).orElseThrow();
