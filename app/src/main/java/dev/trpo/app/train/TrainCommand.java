@@ -32,6 +32,7 @@ import dev.trpo.app.kafka.KafkaAdmin;
 import dev.trpo.app.trainer.TrainerCommand;
 import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
+import dev.trpo.connectors.env.ProcessEnvironment;
 import dev.trpo.connectors.eval.PolicyEvaluator;
 import dev.trpo.connectors.runtime.ConnectorConfig;
 import dev.trpo.connectors.runtime.ConnectorMode;
@@ -72,7 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
     static final Map<String, Double> THRESHOLDS = Map.of("CartPole-v1", 475.0, "Acrobot-v1", -100.0,
             "MountainCar-v0", -110.0, "Pendulum-v1", -200.0, "MountainCarContinuous-v0", 90.0);
 
-    @Option(names = "--env", required = true, description = "Environment id (see ./trpo env list).")
+    @Option(names = "--env", required = true, description = "Environment id (see ./trpo env list), or process:<command> for one in a child process (connectors/README.md).")
     String envId;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random in the run (default ${DEFAULT-VALUE}).")
@@ -137,6 +138,30 @@ public final class TrainCommand implements Callable<Integer> {
         return result.ok() ? 0 : 1;
     }
 
+    /**
+     * The environment's part of a default run id: its id without punctuation (CartPole-v1 -> CartPolev1), for a
+     * process environment the file name of its script, the first argument that looks like a path (process:python3
+     * /sims/arm.py --fast -> arm; process:/usr/bin/my-sim -> mysim), at most 40 characters so
+     * that the run's topic and Kafka Streams names stay well inside Kafka's 249.
+     */
+    static String runIdPrefix(String envId) {
+        String name = envId;
+        if (ProcessEnvironment.isProcessId(envId)) {
+            String[] words = envId.substring(ProcessEnvironment.PREFIX.length()).strip().split("\\s+");
+            String program = words[0];
+            for (int i = 1; i < words.length; i++) {
+                if (!words[i].startsWith("-") && (words[i].contains("/") || words[i].contains("."))) {
+                    program = words[i]; // the script the interpreter runs
+                    break;
+                }
+            }
+            name = Path.of(program).getFileName().toString().replaceFirst("\\.[A-Za-z0-9]+$", "");
+        }
+        String clean = name.replaceAll("[^A-Za-z0-9]", "");
+        clean = clean.isEmpty() ? "env" : clean;
+        return clean.length() <= 40 ? clean : clean.substring(0, 40);
+    }
+
     /** Runs the training and writes the run folder (the command, and the tests, call this). */
     public TrainResult run() throws Exception {
         if (!Environments.contains(envId)) {
@@ -175,7 +200,7 @@ public final class TrainCommand implements Callable<Integer> {
         long versions = (steps + hp.batchSteps() - 1) / hp.batchSteps();
         long trainedSteps = versions * hp.batchSteps();
         String id = runId != null ? runId
-                : envId.replaceAll("[^A-Za-z0-9]", "") + "-s" + seed + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+                : runIdPrefix(envId) + "-s" + seed + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Topics topics = Topics.forRun(id);
         RunFolder folder = new RunFolder(runDir != null ? runDir : Path.of("runs", id));
         EnvSpec spec = TrainerCommand.envSpec(envId);
