@@ -147,15 +147,7 @@ public final class TrainCommand implements Callable<Integer> {
     static String runIdPrefix(String envId) {
         String name = envId;
         if (ProcessEnvironment.isProcessId(envId)) {
-            String[] words = envId.substring(ProcessEnvironment.PREFIX.length()).strip().split("\\s+");
-            String program = words[0];
-            for (int i = 1; i < words.length; i++) {
-                if (!words[i].startsWith("-") && (words[i].contains("/") || words[i].contains("."))) {
-                    program = words[i]; // the script the interpreter runs
-                    break;
-                }
-            }
-            name = Path.of(program).getFileName().toString().replaceFirst("\\.[A-Za-z0-9]+$", "");
+            name = ProcessEnvironment.programName(envId).replaceFirst("\\.[A-Za-z0-9]+$", "");
         }
         String clean = name.replaceAll("[^A-Za-z0-9]", "");
         clean = clean.isEmpty() ? "env" : clean;

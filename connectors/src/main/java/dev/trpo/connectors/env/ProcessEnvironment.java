@@ -101,6 +101,26 @@ public final class ProcessEnvironment implements Environment {
     private int elapsedSteps;
     private boolean closed;
 
+    /**
+     * The file name of the program a process id runs: its first argument that looks like a path (a script given to
+     * an interpreter), else the command itself. {@code process:python3 /sims/arm.py --fast} gives {@code arm.py},
+     * {@code process:/usr/bin/my-sim} gives {@code my-sim}.
+     *
+     * @param id a {@code process:} id
+     */
+    public static String programName(String id) {
+        String[] words = id.substring(PREFIX.length()).strip().split("\\s+");
+        String program = words[0];
+        for (int i = 1; i < words.length; i++) {
+            if (!words[i].startsWith("-") && (words[i].contains("/") || words[i].contains("."))) {
+                program = words[i];
+                break;
+            }
+        }
+        int slash = program.lastIndexOf('/');
+        return slash < 0 ? program : program.substring(slash + 1);
+    }
+
     /** @return true when {@code id} names a command ({@code process:...}) rather than a registered environment */
     public static boolean isProcessId(String id) {
         return id != null && id.startsWith(PREFIX);
@@ -403,7 +423,7 @@ public final class ProcessEnvironment implements Environment {
                 StandardCharsets.UTF_8))) {
             String l;
             while ((l = err.readLine()) != null) {
-                LOG.warn("[{} pid {}] {}", command.get(command.size() - 1), process.pid(), l);
+                LOG.info("[{} pid {}] {}", programName(id), process.pid(), l); // train.log, not the console
                 synchronized (stderrTail) {
                     stderrTail.addLast(l);
                     if (stderrTail.size() > STDERR_LINES_KEPT) {
