@@ -44,6 +44,7 @@ import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Snapshots;
 import dev.trpo.schemas.TopicProvisioner;
 import dev.trpo.schemas.Topics;
+import dev.trpo.streams.StreamsMeters;
 import dev.trpo.streams.StreamsService;
 import dev.trpo.streams.StreamsSettings;
 import dev.trpo.trainer.EnvSpec;
@@ -121,6 +122,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long, ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--stall-timeout", defaultValue = "PT60S", description = "Stop when no new version has come for this long"
+            + " after transitions were dead-lettered (a batch missing them cannot complete), ISO-8601 (default ${DEFAULT-VALUE}).")
+    Duration stallTimeout;
+
     @Option(names = "--quiet", description = "No progress output; only the results table.")
     boolean quiet;
 
@@ -172,6 +177,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (evalEpisodes < 1) {
             throw new UsageException("--eval-episodes must be >= 1, got " + evalEpisodes);
+        }
+        if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new UsageException("--stall-timeout must be positive, got " + stallTimeout);
         }
         if (evalEvery < 0) {
             throw new UsageException("--eval-every must be >= 0 (0 = only the final evaluation), got " + evalEvery);
@@ -259,6 +267,7 @@ public final class TrainCommand implements Callable<Integer> {
             Progress progress = new Progress(System.err, terminal, trainedSteps);
             boolean targetReached = false;
             String stopReason = "total steps reached";
+            boolean stalled = false;
             trainer.start();
             streams.start();
             connector.start();
@@ -266,6 +275,7 @@ public final class TrainCommand implements Callable<Integer> {
             try {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 long version = 0;
+                long versionSince = System.nanoTime();
                 while (true) {
                     for (ConsumerRecord<String, EpisodeSummary> r : episodeConsumer.poll(Duration.ofMillis(50))) {
                         EpisodeSummary e = r.value();
@@ -284,6 +294,7 @@ public final class TrainCommand implements Callable<Integer> {
                     while ((pub = published.poll()) != null) {
                         PolicySnapshot p = pub.snapshot();
                         version = p.getVersion();
+                        versionSince = System.nanoTime();
                         double evalMean = evaluation.due(version) ? evaluation.evaluate(p).mean() : Double.NaN;
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
                                 last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance(), evalMean));
@@ -322,6 +333,18 @@ public final class TrainCommand implements Callable<Integer> {
                     if (System.nanoTime() > deadline) {
                         stopReason = "timed out after " + timeout;
                         break;
+                    }
+                    if (System.nanoTime() - versionSince > stallTimeout.toNanos()) {
+                        long deadLettered = (long) registry.find(StreamsMeters.DLQ_RECORDS).counters().stream()
+                                .mapToDouble(c -> c.count()).sum();
+                        if (deadLettered > 0) {
+                            stopReason = "stalled: no new version for " + stallTimeout.toSeconds() + " s after " + deadLettered
+                                    + " transitions were dead-lettered to " + topics.dlq().name() + " (check the environment with"
+                                    + " ./trpo env check --env '" + envId + "'; train.log has the reasons)";
+                            LOG.warn(stopReason);
+                            stalled = true;
+                            break;
+                        }
                     }
                 }
                 if (!quiet) {
@@ -380,7 +403,7 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("stop_reason", stopReason);
             summary.put("hyper_parameters", new java.util.TreeMap<>(last.getHyperParameters()));
             folder.writeSummary(summary);
-            boolean ok = trainer.failure() == null && connector.failure() == null;
+            boolean ok = trainer.failure() == null && connector.failure() == null && !stalled;
             return new TrainResult(folder, summary, eval, ok);
         } finally {
             obs.close();

@@ -31,15 +31,38 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
         int v = 32;
         for (String[] r : rows) {
             w = Math.max(w, r[0].length());
-            v = Math.max(v, r[1].length());
+            v = Math.max(v, Math.min(r[1].length(), MAX_VALUE_WIDTH));
         }
         String line = "+" + "-".repeat(w + 2) + "+" + "-".repeat(v + 2) + "+";
         sb.append(line).append('\n');
         for (String[] r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %-" + w + "s | %-" + v + "s |%n", r[0], r[1]));
+            String label = r[0];
+            for (String part : wrap(r[1], v)) {
+                sb.append(String.format(Locale.ROOT, "| %-" + w + "s | %-" + v + "s |%n", label, part));
+                label = "";
+            }
         }
         sb.append(line);
         return sb.toString();
+    }
+
+    /** The widest value column; longer values (a long environment id, a stop reason) wrap onto further lines. */
+    static final int MAX_VALUE_WIDTH = 72;
+
+    /** {@code text} in lines of at most {@code width} characters, broken at spaces where it can be. */
+    static java.util.List<String> wrap(String text, int width) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        String rest = text;
+        while (rest.length() > width) {
+            int cut = rest.lastIndexOf(' ', width);
+            if (cut <= 0) {
+                cut = width;
+            }
+            lines.add(rest.substring(0, cut));
+            rest = rest.substring(cut).stripLeading();
+        }
+        lines.add(rest);
+        return lines;
     }
 
     private String str(String key) {

@@ -121,6 +121,26 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void anEnvironmentWhoseOutputIsDeadLetteredStopsTheRunWithTheReasonInsteadOfStalling() throws Exception {
+        // nan.py's observation is NaN on every third step: the stream processors dead-letter those transitions, so
+        // the first batch can never complete in sync mode
+        String env = "process:python3 " + Path.of("src/test/resources/process-env/nan.py").toAbsolutePath() + " "
+                + Path.of("../connectors/python").toAbsolutePath().normalize();
+        long start = System.nanoTime();
+        TrainResult r = trainOn(env, "stall", "--total-steps", "4096", "--stall-timeout", "PT3S", "--eval-every", "0",
+                "--eval-episodes", "1");
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        String reason = (String) r.summary().get("stop_reason");
+        assertTrue(reason.startsWith("stalled: no new version for 3 s after "), reason);
+        assertTrue(reason.contains("transitions were dead-lettered to trpo.stall.dlq"), reason);
+        assertTrue(reason.contains("./trpo env check"), reason);
+        assertTrue(!r.ok(), "a stalled run is not a success");
+        assertEquals(0L, ((Number) r.summary().get("policy_version")).longValue());
+        assertTrue(seconds < 60, "stopped after " + seconds + " s, not at --timeout");
+    }
+
+    @Test
     void theSameSeedGivesIdenticalPoliciesWithOneOrFourPartitions() throws Exception {
         PolicySnapshot a = EvalCommand.read(train("repro-a", "--seed", "7", "--total-steps", "4096").folder().policy());
         PolicySnapshot c = EvalCommand.read(train("repro-c", "--seed", "7", "--total-steps", "4096",
