@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.connectors.env.Environments;
+import dev.trpo.connectors.env.ProcessEnvironment;
 import dev.trpo.connectors.eval.PolicyEvaluator;
 import dev.trpo.schemas.AvroSerde;
 import dev.trpo.schemas.PolicySnapshot;
@@ -79,6 +80,11 @@ public final class EvalCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new UsageException("cannot write " + save + ": " + e.getMessage());
             }
+        }
+        if (env == null && ProcessEnvironment.isProcessId(snapshot.getEnvId())) {
+            // a snapshot is data (a file someone sent, a topic others write): the command it names is not run on trust
+            throw new UsageException("the policy was trained on '" + snapshot.getEnvId() + "', a command: trpo does not"
+                    + " run commands named by a snapshot; give it with --env to run it");
         }
         String envId = env != null ? env : snapshot.getEnvId();
         if (!Environments.contains(envId)) {

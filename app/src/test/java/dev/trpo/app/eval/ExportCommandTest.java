@@ -70,7 +70,7 @@ class ExportCommandTest {
     private Path snapshotFile(ActorCritic ac, String env) throws Exception {
         PolicySnapshot s = Snapshots.toSnapshot(ac, new Snapshots.Meta("export", 7, 6L, env, null, 1, Map.of(),
                 Snapshots.emptyCounters(), 0));
-        Path file = tmp.resolve(env + ".avro");
+        Path file = tmp.resolve(env.replaceAll("[^A-Za-z0-9-]", "_") + ".avro");
         Files.write(file, AvroSerde.of(PolicySnapshot.class).encode(s));
         return file;
     }
@@ -167,6 +167,20 @@ class ExportCommandTest {
         assertTrue(clipped > 0 && clipped < 200, "some actions are clipped and some not: " + clipped);
         JsonNode doc = JSON.readTree(document.toFile());
         assertEquals(ac.actorParameters()[ac.actorParameters().length - 1], doc.get("action").get("log_std").get(1).asDouble());
+    }
+
+    @Test
+    void evalDoesNotRunACommandNamedBySnapshotUnlessGivenWithEnv() throws Exception {
+        Path marker = tmp.resolve("ran");
+        ActorCritic ac = policy(4, new ActionSpace.Discrete(2), Activation.TANH, 5);
+        Path file = snapshotFile(ac, "process:touch " + marker);
+        CommandLine cmd = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err, true));
+        assertEquals(Main.EXIT_USAGE, cmd.execute("eval", "--policy", file.toString(), "--episodes", "1"));
+        assertTrue(err.toString().contains("trpo does not run commands named by a snapshot; give it with --env"),
+                err.toString());
+        assertTrue(!Files.exists(marker), "the snapshot's command ran");
     }
 
     @Test
