@@ -26,6 +26,8 @@ public final class EnvListCommand implements Callable<Integer> {
         for (Environment env : Environments.createAll()) {
             out.printf(format, env.id(), env.observationSize(), describe(env.actionSpace()), env.maxEpisodeSteps());
         }
+        out.println("Any other simulator runs in a child process: --env \"process:<command> [args...]\""
+                + " (connectors/README.md; check one with ./trpo env check).");
         out.flush();
         return 0;
     }
