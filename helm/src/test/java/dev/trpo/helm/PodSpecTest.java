@@ -97,6 +97,17 @@ class PodSpecTest {
     }
 
     @Test
+    void aProcessEnvironmentIdReachesTheComponentsVerbatim() {
+        String env = "process:python3 /sims/arm.py --difficulty \"hard\" --rate 0.5";
+        RenderedChart chart = RenderedChart.render(Map.of("run.env", env));
+
+        Map<String, String> settings = chart.get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
+        assertEquals(env, settings.get("TRPO_CONNECTOR_ENV"));
+        assertEquals(env, settings.get("TRPO_TRAINER_ENV"));
+        assertEquals(env, settings.get("TRPO_STREAMS_ENV"));
+    }
+
+    @Test
     void settingsReachEveryProcessAsTrpoEnvironmentVariablesFromOneConfigMap() {
         RenderedChart chart = RenderedChart.render(Map.of(
                 "run.id", "pendulum-7", "run.env", "Pendulum-v1", "run.mode", "async", "run.seed", 42,
