@@ -22,6 +22,12 @@ public final class ConnectorMetrics {
     public static final String POLICY_WAIT = "trpo.connector.policy.wait";
     /** Counter: transitions the producer failed to deliver. */
     public static final String SEND_ERRORS = "trpo.connector.send.errors";
+    /**
+     * Function counter, seconds: time spent inside the environments' step and reset calls. Its rate over the rate of
+     * {@link #TRANSITIONS} is the mean time a step takes; its rate alone is the share of one core the simulators use
+     * (for a process environment, the round trip to the child process).
+     */
+    public static final String ENV_SECONDS = "trpo.connector.env.seconds";
 
     private ConnectorMetrics() {
     }

@@ -12,6 +12,7 @@ import dev.trpo.schemas.Topics;
 import dev.trpo.schemas.Transition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -62,6 +63,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     private final Map<String, Object> kafkaProps;
     private final Topics topics;
     private final Environment[] envs;
+    /** Nanoseconds spent in the environments' step and reset; written by the stepping thread only. */
+    private volatile long envNanos;
     private final PolicySubscriber subscriber;
     private final Thread thread;
     private volatile boolean running;
@@ -117,6 +120,9 @@ public final class ConnectorRuntime implements AutoCloseable {
                 .description("versions between the newest received and the one acted with").register(registry);
         this.policyWait = Timer.builder(ConnectorMetrics.POLICY_WAIT).tags(tags)
                 .description("time spent waiting for a policy version").register(registry);
+        FunctionCounter.builder(ConnectorMetrics.ENV_SECONDS, this, r -> r.envNanos / 1e9).tags(tags)
+                .description("time spent inside the environments' step and reset (a simulator or robot's own speed)")
+                .baseUnit("seconds").register(registry);
         Gauge.builder(ConnectorMetrics.POLICY_VERSION, actingVersion, AtomicLong::doubleValue).tags(tags)
                 .description("the policy version the actors act with").register(registry);
         this.subscriber = new PolicySubscriber(topics.policies(), envs[0], this.kafkaProps, registry, tags);
@@ -335,7 +341,9 @@ public final class ConnectorRuntime implements AutoCloseable {
                         envActions[a + k] = Math.min(Math.max(actions[a + k], low[k]), high[k]);
                     }
                 }
+                long t0 = System.nanoTime();
                 envs[i].step(envActions, a, results[i]);
+                envNanos += System.nanoTime() - t0;
                 if (results[i].truncated || lastOfVersion) {
                     System.arraycopy(results[i].observation, 0, bootObs, boot * obsDim, obsDim);
                     bootRow[i] = boot++;
@@ -380,7 +388,9 @@ public final class ConnectorRuntime implements AutoCloseable {
                     episodeReturnSoFar[i] = 0;
                     episode[i]++;
                     stepInEpisode[i] = 0;
+                    long t0 = System.nanoTime();
                     envs[i].reset(envRng[i], r.observation);
+                    envNanos += System.nanoTime() - t0;
                 } else {
                     stepInEpisode[i]++;
                 }

@@ -39,6 +39,51 @@ class ConnectorRuntimeTest {
         return Map.of("bootstrap.servers", KAFKA.bootstrapServers());
     }
 
+    /** CartPole whose every step takes at least 2 ms, as a slow simulator's would. */
+    static final class SlowCartPole implements dev.trpo.connectors.env.Environment {
+        static final String ID = "SlowCartPole-v0";
+        private final dev.trpo.connectors.env.CartPole inner = new dev.trpo.connectors.env.CartPole();
+
+        @Override public String id() { return ID; }
+        @Override public int observationSize() { return inner.observationSize(); }
+        @Override public dev.trpo.policy.ActionSpace actionSpace() { return inner.actionSpace(); }
+        @Override public int maxEpisodeSteps() { return inner.maxEpisodeSteps(); }
+        @Override public int stateSize() { return inner.stateSize(); }
+        @Override public void reset(java.util.random.RandomGenerator rng, double[] obsOut) { inner.reset(rng, obsOut); }
+        @Override public void state(double[] stateOut) { inner.state(stateOut); }
+        @Override public void setState(double[] state, double[] obsOut) { inner.setState(state, obsOut); }
+
+        @Override
+        public void step(double[] actions, int offset, dev.trpo.connectors.env.StepResult out) {
+            long until = System.nanoTime() + 2_000_000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            inner.step(actions, offset, out);
+        }
+    }
+
+    @Test
+    void theTimeSpentInsideTheEnvironmentsIsCounted() throws Exception {
+        dev.trpo.connectors.env.Environments.register(SlowCartPole.ID, SlowCartPole::new);
+        Topics topics = Topics.forRun("env-seconds");
+        createTopics(KAFKA.bootstrapServers(), topics, 1);
+        publishPolicy(KAFKA.bootstrapServers(), topics, SlowCartPole.ID, policyFor("CartPole-v1", new int[] {8}, 0.0, 1L), 0);
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), SlowCartPole.ID).withActors(2).withSeed(3)
+                .withStepsPerVersion(25).withMaxSteps(25);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        long start = System.nanoTime();
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), registry)) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(60, TimeUnit.SECONDS));
+            assertNull(runtime.failure());
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        double inside = registry.get(ConnectorMetrics.ENV_SECONDS).functionCounter().count();
+        assertEquals(50.0, registry.get(ConnectorMetrics.TRANSITIONS).counter().count());
+        assertTrue(inside >= 50 * 0.002 && inside < wall, "50 steps of >= 2 ms: " + inside + " s, wall " + wall + " s");
+    }
+
     @Test
     void publishesActorsTimesStepsWellFormedTransitionsForAGivenPolicy() throws Exception {
         Topics topics = Topics.forRun("well-formed");
