@@ -45,6 +45,7 @@ import dev.trpo.schemas.Snapshots;
 import dev.trpo.schemas.TopicProvisioner;
 import dev.trpo.schemas.Topics;
 import dev.trpo.streams.StreamsMeters;
+import dev.trpo.streams.validation.DlqReason;
 import dev.trpo.streams.StreamsService;
 import dev.trpo.streams.StreamsSettings;
 import dev.trpo.trainer.EnvSpec;
@@ -123,7 +124,8 @@ public final class TrainCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--stall-timeout", defaultValue = "PT60S", description = "Stop when no new version has come for this long"
-            + " after transitions were dead-lettered (a batch missing them cannot complete), ISO-8601 (default ${DEFAULT-VALUE}).")
+            + " while transitions of the current batch were dead-lettered (a batch missing them cannot complete), ISO-8601"
+            + " (default ${DEFAULT-VALUE}).")
     Duration stallTimeout;
 
     @Option(names = "--quiet", description = "No progress output; only the results table.")
@@ -157,6 +159,16 @@ public final class TrainCommand implements Callable<Integer> {
         String clean = name.replaceAll("[^A-Za-z0-9]", "");
         clean = clean.isEmpty() ? "env" : clean;
         return clean.length() <= 40 ? clean : clean.substring(0, 40);
+    }
+
+    /**
+     * Transitions the stream processors dead-lettered for a reason that keeps their step out of its batch: every
+     * reason but a duplicate, whose original was taken.
+     */
+    private static long blockingDeadLetters(MeterRegistry registry) {
+        return (long) registry.find(StreamsMeters.DLQ_RECORDS).counters().stream()
+                .filter(c -> !DlqReason.DUPLICATE.code().equals(c.getId().getTag("reason")))
+                .mapToDouble(c -> c.count()).sum();
     }
 
     /** Runs the training and writes the run folder (the command, and the tests, call this). */
@@ -276,6 +288,7 @@ public final class TrainCommand implements Callable<Integer> {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 long version = 0;
                 long versionSince = System.nanoTime();
+                long deadLetteredBefore = 0; // blocking dead letters up to the newest version
                 while (true) {
                     for (ConsumerRecord<String, EpisodeSummary> r : episodeConsumer.poll(Duration.ofMillis(50))) {
                         EpisodeSummary e = r.value();
@@ -295,6 +308,7 @@ public final class TrainCommand implements Callable<Integer> {
                         PolicySnapshot p = pub.snapshot();
                         version = p.getVersion();
                         versionSince = System.nanoTime();
+                        deadLetteredBefore = blockingDeadLetters(registry);
                         double evalMean = evaluation.due(version) ? evaluation.evaluate(p).mean() : Double.NaN;
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
                                 last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance(), evalMean));
@@ -335,8 +349,7 @@ public final class TrainCommand implements Callable<Integer> {
                         break;
                     }
                     if (System.nanoTime() - versionSince > stallTimeout.toNanos()) {
-                        long deadLettered = (long) registry.find(StreamsMeters.DLQ_RECORDS).counters().stream()
-                                .mapToDouble(c -> c.count()).sum();
+                        long deadLettered = blockingDeadLetters(registry) - deadLetteredBefore;
                         if (deadLettered > 0) {
                             stopReason = "stalled: no new version for " + stallTimeout.toSeconds() + " s after " + deadLettered
                                     + " transitions were dead-lettered to " + topics.dlq().name() + " (check the environment with"
