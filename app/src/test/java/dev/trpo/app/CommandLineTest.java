@@ -117,6 +117,16 @@ class CommandLineTest {
     }
 
     @Test
+    void aBootstrapHostThatDoesNotResolveIsNamedInOneLine() {
+        Result r = run("topics", "create", "--run-id", "r1", "--bootstrap-servers", "no-such-host.invalid:9092");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().startsWith("trpo topics create: cannot use bootstrap servers no-such-host.invalid:9092: "),
+                r.err());
+        assertTrue(r.err().contains("host names this machine resolves"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
     void trainRefusesBadSettingsBeforeStartingAnything() {
         Result mode = run("train", "--env", "CartPole-v1", "--mode", "sometimes", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, mode.code(), mode.err());

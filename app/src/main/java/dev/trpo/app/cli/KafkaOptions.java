@@ -89,7 +89,20 @@ public final class KafkaOptions {
         Map<String, Object> p = new HashMap<>(props);
         p.put("default.api.timeout.ms", String.valueOf(timeoutMs));
         p.putIfAbsent("request.timeout.ms", String.valueOf(Math.min(timeoutMs, 15_000)));
-        try (Admin admin = Admin.create(p)) {
+        Admin created;
+        try {
+            created = Admin.create(p);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof org.apache.kafka.common.config.ConfigException) {
+                    throw new UsageException("cannot use bootstrap servers " + props.get("bootstrap.servers") + ": "
+                            + c.getMessage() + " (check --bootstrap-servers or TRPO_BOOTSTRAP_SERVERS: HOST:PORT[,...],"
+                            + " with host names this machine resolves)");
+                }
+            }
+            throw e;
+        }
+        try (Admin admin = created) {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) Math.min(timeoutMs, Integer.MAX_VALUE)))
                     .clusterId().get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
