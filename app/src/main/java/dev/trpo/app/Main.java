@@ -80,6 +80,13 @@ public final class Main implements Runnable {
             err.println(cmd.getCommandSpec().qualifiedName() + ": " + refused);
             return EXIT_USAGE;
         }
+        for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof dev.trpo.connectors.env.EnvironmentFailure) {
+                // the environment's own failure, worded with its exit status and standard error: no trpo stack trace
+                err.println(cmd.getCommandSpec().qualifiedName() + ": " + c.getMessage());
+                return EXIT_FAILURE;
+            }
+        }
         err.println(cmd.getCommandSpec().qualifiedName() + ": failed: " + describe(cause));
         if (System.getenv("TRPO_DEBUG") != null) {
             ex.printStackTrace(err);

@@ -127,6 +127,18 @@ class CommandLineTest {
     }
 
     @Test
+    void anEnvironmentThatFailsIsReportedInItsOwnWordsWithoutAStackTrace() {
+        String env = "process:python3 " + java.nio.file.Path.of("../connectors/src/test/resources/process-env/dies.py")
+                .toAbsolutePath().normalize();
+        Result r = run("env", "check", "--env", env);
+        assertEquals(Main.EXIT_FAILURE, r.code(), r.err());
+        assertTrue(r.err().startsWith("trpo env check: environment " + env + " exited during step (exit status 1)"),
+                r.err());
+        assertTrue(r.err().contains("the robot arm hit its limit"), r.err());
+        assertFalse(r.err().contains("TRPO_DEBUG") || r.err().contains("Exception"), r.err());
+    }
+
+    @Test
     void trainRefusesBadSettingsBeforeStartingAnything() {
         Result mode = run("train", "--env", "CartPole-v1", "--mode", "sometimes", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, mode.code(), mode.err());
