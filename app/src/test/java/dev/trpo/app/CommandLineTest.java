@@ -127,6 +127,15 @@ class CommandLineTest {
     }
 
     @Test
+    void envCheckOfAnUnknownEnvironmentNamesTheKnownOnes() {
+        Result r = run("env", "check", "--env", "Nope-v0");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("unknown environment 'Nope-v0'") && r.err().contains("CartPole-v1")
+                && r.err().contains("process:<command>"), r.err());
+    }
+
+    @Test
     void anEnvironmentThatFailsIsReportedInItsOwnWordsWithoutAStackTrace() {
         String env = "process:python3 " + java.nio.file.Path.of("../connectors/src/test/resources/process-env/dies.py")
                 .toAbsolutePath().normalize();

@@ -84,7 +84,7 @@ public final class KafkaOptions {
     }
 
     /** Throws the {@link UsageException} of {@link #reachableClientProperties()} when no broker answers. */
-    public static void requireReachable(Map<String, Object> props) throws Exception {
+    private static void requireReachable(Map<String, Object> props) throws Exception {
         long timeoutMs = Long.parseLong(String.valueOf(props.getOrDefault("default.api.timeout.ms", "30000")));
         Map<String, Object> p = new HashMap<>(props);
         p.put("default.api.timeout.ms", String.valueOf(timeoutMs));

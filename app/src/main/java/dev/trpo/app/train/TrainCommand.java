@@ -30,7 +30,6 @@ import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.http.Observability;
 import dev.trpo.app.kafka.KafkaAdmin;
 import dev.trpo.app.trainer.TrainerCommand;
-import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.env.ProcessEnvironment;
 import dev.trpo.connectors.eval.PolicyEvaluator;

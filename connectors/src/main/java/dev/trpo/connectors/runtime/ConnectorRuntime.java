@@ -332,6 +332,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             policy.act(obs, n, sampler, false, actions, logp, values, ws);
 
             int boot = 0;
+            long inEnvs = 0; // published to envNanos once per batch of actor steps, not per step
             for (int i = 0; i < n; i++) {
                 int a = i * actionDim;
                 if (discrete) {
@@ -343,7 +344,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                 }
                 long t0 = System.nanoTime();
                 envs[i].step(envActions, a, results[i]);
-                envNanos += System.nanoTime() - t0;
+                inEnvs += System.nanoTime() - t0;
                 if (results[i].truncated || lastOfVersion) {
                     System.arraycopy(results[i].observation, 0, bootObs, boot * obsDim, obsDim);
                     bootRow[i] = boot++;
@@ -390,12 +391,13 @@ public final class ConnectorRuntime implements AutoCloseable {
                     stepInEpisode[i] = 0;
                     long t0 = System.nanoTime();
                     envs[i].reset(envRng[i], r.observation);
-                    envNanos += System.nanoTime() - t0;
+                    inEnvs += System.nanoTime() - t0;
                 } else {
                     stepInEpisode[i]++;
                 }
                 System.arraycopy(r.observation, 0, obs, i * obsDim, obsDim);
             }
+            envNanos += inEnvs;
             stepsTaken.addAndGet(n);
             stepsInVersion++;
             batches++;
