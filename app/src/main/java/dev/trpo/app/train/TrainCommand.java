@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -70,6 +69,8 @@ import picocli.CommandLine.Option;
                 + "processors and trainer in one JVM, then evaluates the policy and writes the run folder."})
 public final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+    /** How long the target-return check waits for the episode topic to be read to its end. */
+    private static final Duration READ_TO_END = Duration.ofSeconds(10);
     /** Solved thresholds of the built-in tasks (the targets), used for steps-to-threshold and the plot. */
     static final Map<String, Double> THRESHOLDS = Map.of("CartPole-v1", 475.0, "Acrobot-v1", -100.0,
             "MountainCar-v0", -110.0, "Pendulum-v1", -200.0, "MountainCarContinuous-v0", 90.0);
@@ -271,12 +272,13 @@ public final class TrainCommand implements Callable<Integer> {
                     registry);
             ReturnWindow last10 = new ReturnWindow(10);
             ReturnWindow last100 = new ReturnWindow(100);
+            TargetGate gate = new TargetGate(10);
             long episodes = 0;
             long stepsToThreshold10 = -1;
             long stepsToThreshold100 = -1;
             long episodeSteps = 0;
             Progress progress = new Progress(System.err, terminal, trainedSteps);
-            boolean targetReached = false;
+            PolicySnapshot reachedBy = null; // the version that reached --target-return
             String stopReason = "total steps reached";
             boolean stalled = false;
             trainer.start();
@@ -289,12 +291,23 @@ public final class TrainCommand implements Callable<Integer> {
                 long versionSince = System.nanoTime();
                 long deadLetteredBefore = 0; // blocking dead letters up to the newest version
                 while (true) {
-                    for (ConsumerRecord<String, EpisodeSummary> r : episodeConsumer.poll(Duration.ofMillis(50))) {
-                        EpisodeSummary e = r.value();
+                    List<EpisodeSummary> arrived = new ArrayList<>();
+                    episodeConsumer.poll(Duration.ofMillis(50)).forEach(r -> arrived.add(r.value()));
+                    List<Published> newVersions = new ArrayList<>();
+                    for (Published pub; (pub = published.poll()) != null; ) {
+                        newVersions.add(pub);
+                    }
+                    if (targetReturn != null && !newVersions.isEmpty()) {
+                        // every episode the new versions' batches finished is committed by now: read them all, so
+                        // the gate below sees the same episodes in every run of this seed
+                        readToEnd(episodeConsumer, arrived);
+                    }
+                    for (EpisodeSummary e : arrived) {
                         episodes++;
                         episodeSteps += e.getLength();
                         last10.add(e.getEpisodeReturn());
                         last100.add(e.getEpisodeReturn());
+                        gate.add(e);
                         if (stepsToThreshold10 < 0 && last10.full() && last10.mean() >= threshold) {
                             stepsToThreshold10 = episodeSteps;
                         }
@@ -302,8 +315,7 @@ public final class TrainCommand implements Callable<Integer> {
                             stepsToThreshold100 = episodeSteps;
                         }
                     }
-                    Published pub;
-                    while ((pub = published.poll()) != null) {
+                    for (Published pub : newVersions) {
                         PolicySnapshot p = pub.snapshot();
                         version = p.getVersion();
                         versionSince = System.nanoTime();
@@ -311,10 +323,11 @@ public final class TrainCommand implements Callable<Integer> {
                         double evalMean = evaluation.due(version) ? evaluation.evaluate(p).mean() : Double.NaN;
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
                                 last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance(), evalMean));
-                        if (targetReturn != null && version > 0 && last10.full() && last10.mean() >= targetReturn) {
+                        if (targetReturn != null && version > 0 && gate.meanBefore(version) >= targetReturn) {
                             PolicyEvaluator.Result quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000);
                             if (quick.mean() >= targetReturn) {
-                                targetReached = true;
+                                reachedBy = p;
+                                break; // a version published meanwhile is not the result
                             }
                         }
                     }
@@ -322,7 +335,7 @@ public final class TrainCommand implements Callable<Integer> {
                     if (!quiet) {
                         progress.update(trained, episodes, version, last100.mean(), gauge(registry, TrainerMetrics.KL), false);
                     }
-                    if (targetReached) {
+                    if (reachedBy != null) {
                         stopReason = "target return " + targetReturn + " reached";
                         break;
                     }
@@ -373,7 +386,8 @@ public final class TrainCommand implements Callable<Integer> {
                 trainer.close();
             }
             double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
-            PolicySnapshot last = trainer.latestSnapshot();
+            // the trainer may have published another version while the target was being checked
+            PolicySnapshot last = reachedBy != null ? reachedBy : trainer.latestSnapshot();
             if (last == null) {
                 throw new IllegalStateException("no policy was published: " + stopReason);
             }
@@ -453,6 +467,24 @@ public final class TrainCommand implements Callable<Integer> {
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
         return consumer;
+    }
+
+    /**
+     * Polls the episode topic up to the end it had when called (for read_committed: up to its last committed
+     * transaction), adding the summaries to {@code into}; gives up after {@link #READ_TO_END} (the gate then works
+     * on what arrived).
+     */
+    private static void readToEnd(KafkaConsumer<String, EpisodeSummary> consumer, List<EpisodeSummary> into) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        long deadline = System.nanoTime() + READ_TO_END.toNanos();
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                LOG.warn("the episode topic was not read to its end within {}: the target-return check uses the "
+                        + "episodes that arrived", READ_TO_END);
+                return;
+            }
+            consumer.poll(Duration.ofMillis(50)).forEach(r -> into.add(r.value()));
+        }
     }
 
     private static double gauge(MeterRegistry registry, String name) {

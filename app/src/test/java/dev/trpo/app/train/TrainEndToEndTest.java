@@ -160,6 +160,26 @@ class TrainEndToEndTest {
                 Snapshots.toActorCritic(other).actorParameters()), "another seed must differ");
     }
 
+    @Test
+    void aTargetReturnStopsAtTheSameVersionWithOneOrFourPartitions() throws Exception {
+        // which version is checked against --target-return must not depend on the order in which the episode
+        // summaries of four actors arrive from four partitions, nor on how long a check takes
+        TrainResult one = train("target-1", "--seed", "3", "--total-steps", "51200", "--target-return", "150",
+                "--eval-every", "0", "--eval-episodes", "1", "--actors", "4");
+        TrainResult four = train("target-4", "--seed", "3", "--total-steps", "51200", "--target-return", "150",
+                "--eval-every", "0", "--eval-episodes", "1", "--actors", "4", "--partitions", "4");
+
+        assertEquals("target return 150.0 reached", one.summary().get("stop_reason"), one.summary().toString());
+        long version = ((Number) one.summary().get("policy_version")).longValue();
+        assertTrue(version > 1 && version < 50, one.summary().toString());
+        assertEquals(version, ((Number) four.summary().get("policy_version")).longValue(), four.summary().toString());
+        PolicySnapshot a = EvalCommand.read(one.folder().policy());
+        assertEquals(version, a.getVersion());
+        assertArrayEquals(bytesOf(a), bytesOf(EvalCommand.read(four.folder().policy())), "1 and 4 partitions");
+        assertTrue(dev.trpo.connectors.eval.PolicyEvaluator.evaluate(Snapshots.toActorCritic(a), "CartPole-v1", 5,
+                3 + 1_000_000).mean() >= 150, "the version it stopped at plays the target");
+    }
+
     /** The snapshot's bytes with what names the run (id, wall-clock time) blanked: everything learned must match. */
     private static byte[] bytesOf(PolicySnapshot s) {
         PolicySnapshot blank = PolicySnapshot.newBuilder(s).setRunId("-").setCreatedAtMs(0).build();
