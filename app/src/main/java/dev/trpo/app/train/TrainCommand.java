@@ -29,6 +29,7 @@ import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.http.Observability;
 import dev.trpo.app.kafka.KafkaAdmin;
 import dev.trpo.app.trainer.TrainerCommand;
+import dev.trpo.connectors.env.EnvironmentFailure;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.env.ProcessEnvironment;
 import dev.trpo.connectors.eval.PolicyEvaluator;
@@ -279,6 +280,7 @@ public final class TrainCommand implements Callable<Integer> {
             long episodeSteps = 0;
             Progress progress = new Progress(System.err, terminal, trainedSteps);
             PolicySnapshot reachedBy = null; // the version that reached --target-return
+            String evalFailure = null; // an evaluation's environment failed: the run stops, its results are kept
             String stopReason = "total steps reached";
             boolean stalled = false;
             trainer.start();
@@ -320,11 +322,24 @@ public final class TrainCommand implements Callable<Integer> {
                         version = p.getVersion();
                         versionSince = System.nanoTime();
                         deadLetteredBefore = blockingDeadLetters(registry);
-                        double evalMean = evaluation.due(version) ? evaluation.evaluate(p).mean() : Double.NaN;
+                        double evalMean = Double.NaN;
+                        if (evaluation.due(version)) {
+                            try {
+                                evalMean = evaluation.evaluate(p).mean();
+                            } catch (EnvironmentFailure e) {
+                                evalFailure = "evaluation of version " + version + " failed: " + e.getMessage();
+                            }
+                        }
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
                                 last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance(), evalMean));
                         if (targetReturn != null && version > 0 && gate.meanBefore(version) >= targetReturn) {
-                            PolicyEvaluator.Result quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000);
+                            PolicyEvaluator.Result quick;
+                            try {
+                                quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000);
+                            } catch (EnvironmentFailure e) {
+                                evalFailure = "target-return check of version " + version + " failed: " + e.getMessage();
+                                break;
+                            }
                             if (quick.mean() >= targetReturn) {
                                 reachedBy = p;
                                 break; // a version published meanwhile is not the result
@@ -334,6 +349,10 @@ public final class TrainCommand implements Callable<Integer> {
                     long trained = version * (long) hp.batchSteps();
                     if (!quiet) {
                         progress.update(trained, episodes, version, last100.mean(), gauge(registry, TrainerMetrics.KL), false);
+                    }
+                    if (evalFailure != null) {
+                        stopReason = evalFailure;
+                        break;
                     }
                     if (reachedBy != null) {
                         stopReason = "target return " + targetReturn + " reached";
@@ -393,15 +412,26 @@ public final class TrainCommand implements Callable<Integer> {
             }
             // the final evaluation plays the episodes a periodic one does (and is that one when the last version was
             // due), so it competes for the best
-            PolicyEvaluator.Result eval = evaluation.evaluated(last).result();
+            // An environment that fails here (a crashed simulator) must not cost the run its policy: the folder is
+            // written without the evaluation, and the run is reported as failed.
+            PolicyEvaluator.Result eval = null;
+            String finalEvalError = null;
+            try {
+                eval = evaluation.evaluated(last).result();
+            } catch (EnvironmentFailure e) {
+                finalEvalError = e.getMessage();
+                LOG.error("final evaluation failed: {}", finalEvalError);
+            }
             PeriodicEvaluation.Evaluated best = evaluation.best();
             long totalTrained = last.getCounters().getTotalSteps();
-            if (!curve.isEmpty() && curve.get(curve.size() - 1).policyVersion() == last.getVersion()) {
+            if (eval != null && !curve.isEmpty() && curve.get(curve.size() - 1).policyVersion() == last.getVersion()) {
                 curve.set(curve.size() - 1, curve.get(curve.size() - 1).withEval(eval.mean()));
             }
             AvroSerde<PolicySnapshot> snapshotSerde = AvroSerde.of(PolicySnapshot.class);
             folder.writePolicy(snapshotSerde.encode(last));
-            folder.writeBestPolicy(snapshotSerde.encode(best.snapshot()));
+            if (best != null) {
+                folder.writeBestPolicy(snapshotSerde.encode(best.snapshot()));
+            }
             folder.writeCurve(envId, curve, threshold);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("env", envId);
@@ -415,11 +445,14 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("env_steps_per_second", round(totalTrained / wallSeconds, 1));
             summary.put("policy_version", last.getVersion());
             summary.put("episodes", episodes);
-            summary.put("final_eval_mean", round(eval.mean(), 3));
-            summary.put("final_eval_std", round(eval.std(), 3));
+            summary.put("final_eval_mean", eval == null ? null : round(eval.mean(), 3));
+            summary.put("final_eval_std", eval == null ? null : round(eval.std(), 3));
             summary.put("final_eval_episodes", evalEpisodes);
-            summary.put("best_eval_mean", round(best.mean(), 3));
-            summary.put("best_eval_version", best.snapshot().getVersion());
+            if (finalEvalError != null) {
+                summary.put("final_eval_error", finalEvalError);
+            }
+            summary.put("best_eval_mean", best == null ? null : round(best.mean(), 3));
+            summary.put("best_eval_version", best == null ? null : best.snapshot().getVersion());
             summary.put("final_train_mean_return_100", round(last100.mean(), 3));
             summary.put("threshold", Double.isNaN(threshold) ? null : threshold);
             summary.put("steps_to_threshold", stepsToThreshold10 < 0 ? null : stepsToThreshold10);
@@ -429,7 +462,8 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("stop_reason", stopReason);
             summary.put("hyper_parameters", new java.util.TreeMap<>(last.getHyperParameters()));
             folder.writeSummary(summary);
-            boolean ok = trainer.failure() == null && connector.failure() == null && !stalled;
+            boolean ok = trainer.failure() == null && connector.failure() == null && !stalled && evalFailure == null
+                    && finalEvalError == null;
             return new TrainResult(folder, summary, eval, ok);
         } finally {
             obs.close();

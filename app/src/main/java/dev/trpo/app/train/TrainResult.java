@@ -5,7 +5,10 @@ import java.util.Map;
 
 import dev.trpo.connectors.eval.PolicyEvaluator;
 
-/** What a training run produced: the run folder, its summary and the final evaluation. */
+/**
+ * What a training run produced: the run folder, its summary and the final evaluation (null when the environment failed
+ * during it; the summary's {@code final_eval_error} says why).
+ */
 public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyEvaluator.Result eval, boolean ok) {
     /** The results table printed at the end of a run. */
     public String table() {
@@ -19,7 +22,9 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"wall time", String.format(Locale.ROOT, "%.1f s", ((Number) summary.get("wall_seconds")).doubleValue())},
             {"env steps / s", String.format(Locale.ROOT, "%,.0f", ((Number) summary.get("env_steps_per_second")).doubleValue())},
             {"train return (last 100)", str("final_train_mean_return_100")},
-            {"final eval (" + summary.get("final_eval_episodes") + " det.)", String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())},
+            {"final eval (" + summary.get("final_eval_episodes") + " det.)", eval == null
+                    ? "failed: " + str("final_eval_error")
+                    : String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())},
             {"best eval (version " + str("best_eval_version") + ")", str("best_eval_mean")},
             summary.get("threshold") == null
                     ? new String[] {"steps to threshold", "- (none: give --target-return)"}

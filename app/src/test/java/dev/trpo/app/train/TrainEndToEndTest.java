@@ -141,6 +141,31 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void anEnvironmentThatCrashesForGoodKeepsThePolicyTrainedSoFarAndSaysWhy() throws Exception {
+        // each actor's process crashes after 2100 steps (each actor plays 1024 steps per version), and every process
+        // started after that crashes at its first step, the final evaluation's included
+        Path marker = tmp.resolve("down");
+        String env = "process:python3 " + Path.of("src/test/resources/process-env/crashes.py").toAbsolutePath() + " "
+                + Path.of("../connectors/python").toAbsolutePath().normalize() + " 2100 " + marker;
+        TrainResult r = trainOn(env, "crash", "--seed", "2", "--total-steps", "20480", "--eval-every", "0");
+
+        assertTrue(!r.ok(), "a run whose environment crashed is not a success");
+        String reason = (String) r.summary().get("stop_reason");
+        assertTrue(reason.startsWith("connector failed: ") && reason.contains("exit status 7")
+                && reason.contains("lost contact with the robot"), reason);
+        assertEquals(null, r.eval());
+        String evalError = (String) r.summary().get("final_eval_error");
+        assertTrue(evalError != null && evalError.contains("lost contact with the robot"), r.summary().toString());
+        assertEquals(null, r.summary().get("final_eval_mean"));
+        assertTrue(r.table().contains("failed: environment"), r.table());
+        PolicySnapshot kept = EvalCommand.read(r.folder().policy());
+        long version = ((Number) r.summary().get("policy_version")).longValue();
+        assertEquals(2L, version, "versions 1 and 2 were trained before the crash: " + r.summary());
+        assertEquals(version, kept.getVersion());
+        assertTrue(Files.readString(r.folder().summary()).contains("\"final_eval_error\""));
+    }
+
+    @Test
     void theSameSeedGivesIdenticalPoliciesWithOneOrFourPartitions() throws Exception {
         PolicySnapshot a = EvalCommand.read(train("repro-a", "--seed", "7", "--total-steps", "4096").folder().policy());
         PolicySnapshot c = EvalCommand.read(train("repro-c", "--seed", "7", "--total-steps", "4096",
