@@ -168,6 +168,42 @@ class CommandLineTest {
     }
 
     @Test
+    void resumeRefusesWhatCannotGoOnBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path cartPole = snapshot(tmp, "CartPole-v1");
+        Result otherEnv = run("train", "--resume", cartPole.toString(), "--env", "Acrobot-v1", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, otherEnv.code(), otherEnv.err());
+        assertTrue(otherEnv.err().contains("was trained on CartPole-v1; it cannot go on with --env Acrobot-v1"),
+                otherEnv.err());
+
+        java.nio.file.Path marker = tmp.resolve("ran");
+        java.nio.file.Path process = snapshot(tmp, "process:touch " + marker);
+        Result unnamed = run("train", "--resume", process.toString(), "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, unnamed.code(), unnamed.err());
+        assertTrue(unnamed.err().contains("give that command with --env to run it"), unnamed.err());
+        assertFalse(Files.exists(marker), "the command a snapshot names is not run unless --env gives it");
+
+        Result missing = run("train", "--resume", tmp.resolve("nothing.avro").toString(), "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, missing.code(), missing.err());
+        assertTrue(missing.err().contains("cannot read " + tmp.resolve("nothing.avro")), missing.err());
+
+        Result neither = run("train", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, neither.code(), neither.err());
+        assertTrue(neither.err().contains("--env is required"), neither.err());
+        assertFalse(neither.err().contains("\tat "), neither.err());
+    }
+
+    private static java.nio.file.Path snapshot(java.nio.file.Path dir, String env) throws Exception {
+        dev.trpo.policy.ActorCritic ac = dev.trpo.policy.ActorCritic.create(4, new dev.trpo.policy.ActionSpace.Discrete(2),
+                new int[] {8}, dev.trpo.policy.Activation.TANH, 0.0, false, 1);
+        dev.trpo.schemas.PolicySnapshot s = dev.trpo.schemas.Snapshots.toSnapshot(ac, new dev.trpo.schemas.Snapshots.Meta(
+                "old", 3, 2L, env, null, 5, java.util.Map.of(), dev.trpo.schemas.Snapshots.emptyCounters(), 0));
+        java.nio.file.Path file = dir.resolve(env.replaceAll("[^A-Za-z0-9-]", "_") + ".avro");
+        Files.write(file, dev.trpo.schemas.AvroSerde.of(dev.trpo.schemas.PolicySnapshot.class).encode(s));
+        return file;
+    }
+
+    @Test
     void aNegativeAsyncStepLimitIsAUserErrorThatSaysWhatIsAccepted() {
         Result r = run("connector", "--run-id", "ok", "--env", "CartPole-v1", "--mode", "async",
                 "--async-max-steps-per-version", "-5", "--bootstrap-servers", "127.0.0.1:1", "--metrics-port", "0");

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.trpo.app.cli.KafkaOptions;
+import dev.trpo.app.eval.EvalCommand;
 import dev.trpo.app.eval.PeriodicEvaluation;
 import dev.trpo.app.cli.MetricsOptions;
 import dev.trpo.app.cli.UsageException;
@@ -76,13 +77,18 @@ public final class TrainCommand implements Callable<Integer> {
     static final Map<String, Double> THRESHOLDS = Map.of("CartPole-v1", 475.0, "Acrobot-v1", -100.0,
             "MountainCar-v0", -110.0, "Pendulum-v1", -200.0, "MountainCarContinuous-v0", 90.0);
 
-    @Option(names = "--env", required = true, description = "Environment id (see ./trpo env list), or process:<command> for one in a child process (connectors/README.md).")
+    @Option(names = "--env", description = "Environment id (see ./trpo env list), or process:<command> for one in a child process"
+            + " (connectors/README.md); with --resume, the snapshot's unless it names a process.")
     String envId;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random in the run (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of everything random in the run (default 1; with --resume, the snapshot's).")
+    Long seedOption;
 
-    @Option(names = "--total-steps", description = "Environment steps to train for (default: the preset's, 100000; MountainCarContinuous 50000).")
+    /** --seed, or its default. */
+    private long seed;
+
+    @Option(names = "--total-steps", description = "Environment steps to train for (default: the preset's, 100000; MountainCarContinuous 50000);"
+            + " with --resume, the steps to add.")
     Long totalSteps;
 
     @Option(names = "--target-return", description = "Stop once the deterministic evaluation return (5 episodes) reaches this.")
@@ -129,6 +135,10 @@ public final class TrainCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE}).")
     Duration stallTimeout;
 
+    @Option(names = "--resume", paramLabel = "FILE", description = "Go on training from a snapshot (a run folder's policy.avro or"
+            + " best-policy.avro): its networks, critic optimiser, observation and reward statistics and counters.")
+    Path resume;
+
     @Option(names = "--quiet", description = "No progress output; only the results table.")
     boolean quiet;
 
@@ -174,6 +184,23 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Runs the training and writes the run folder (the command, and the tests, call this). */
     public TrainResult run() throws Exception {
+        PolicySnapshot resumed = resume == null ? null : EvalCommand.read(resume);
+        if (resumed != null) {
+            if (envId == null && ProcessEnvironment.isProcessId(resumed.getEnvId())) {
+                // a snapshot is data: the command it names runs only when the user gives it (as trpo eval does)
+                throw new UsageException(resume + " was trained on " + resumed.getEnvId() + ": give that command with"
+                        + " --env to run it");
+            }
+            if (envId != null && !envId.equals(resumed.getEnvId())) {
+                throw new UsageException(resume + " was trained on " + resumed.getEnvId() + "; it cannot go on with --env "
+                        + envId + " (leave --env out, or start a new run without --resume)");
+            }
+            envId = resumed.getEnvId();
+        }
+        seed = seedOption != null ? seedOption : resumed != null ? resumed.getResume().getSeed() : 1;
+        if (envId == null) {
+            throw new UsageException("--env is required: e.g. --env CartPole-v1 (./trpo env list shows them)");
+        }
         if (!Environments.contains(envId)) {
             throw new UsageException("unknown environment '" + envId + "': one of " + String.join(", ", Environments.ids()));
         }
@@ -197,7 +224,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalEvery < 0) {
             throw new UsageException("--eval-every must be >= 0 (0 = only the final evaluation), got " + evalEvery);
         }
-        Map<String, String> overrides = new HashMap<>(TrainerCommand.readConfig(config));
+        // a resumed run goes on with the hyper-parameters it was trained with, under --config's
+        Map<String, String> overrides = new HashMap<>();
+        if (resumed != null) {
+            resumed.getHyperParameters().forEach((k, v) -> overrides.put(k.toString(), v.toString()));
+        }
+        overrides.putAll(TrainerCommand.readConfig(config));
         overrides.put(Hyperparameters.MODE, trainerMode.name().toLowerCase(Locale.ROOT));
         overrides.put(Hyperparameters.MAX_POLICY_LAG, String.valueOf(maxPolicyLag));
         Hyperparameters hp = Hyperparameters.forEnv(envId, overrides);
@@ -210,8 +242,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (steps < hp.batchSteps()) {
             throw new UsageException("--total-steps " + steps + " is less than one batch (" + hp.batchSteps() + " steps)");
         }
-        long versions = (steps + hp.batchSteps() - 1) / hp.batchSteps();
+        long versions = (steps + hp.batchSteps() - 1) / hp.batchSteps(); // this run's
         long trainedSteps = versions * hp.batchSteps();
+        long startVersion = resumed == null ? 0 : resumed.getVersion();
+        long lastVersion = startVersion + versions;
         String id = runId != null ? runId
                 : runIdPrefix(envId) + "-s" + seed + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Topics topics = Topics.forRun(id);
@@ -236,9 +270,16 @@ public final class TrainCommand implements Callable<Integer> {
             try (Admin admin = Admin.create(KafkaAdmin.withTimeouts(clientProps))) {
                 TopicProvisioner.createAll(admin, topics, partitions, replicationFactor);
             }
+            if (resumed != null) {
+                // the trainer restores the newest snapshot of its run from the policies topic, as a restarted trainer
+                // of a deployed run does
+                publishSnapshot(clientProps, topics, PolicySnapshot.newBuilder(resumed).setRunId(id).build());
+                LOG.info("resuming from {} version={} total_steps={}", resume, resumed.getVersion(),
+                        resumed.getCounters().getTotalSteps());
+            }
             MeterRegistry registry = obs.registry();
             TrainerService trainer = new TrainerService(
-                    TrainerSettings.of(id, spec, hp, seed).withMaxVersions(versions), clientProps, registry);
+                    TrainerSettings.of(id, spec, hp, seed).withMaxVersions(lastVersion), clientProps, registry);
             // The listener runs on the trainer thread right after the update's gauges are set, so the statistics
             // read here belong to this version (read later, they might already be the next update's).
             ConcurrentLinkedQueue<Published> published = new ConcurrentLinkedQueue<>();
@@ -346,7 +387,7 @@ public final class TrainCommand implements Callable<Integer> {
                             }
                         }
                     }
-                    long trained = version * (long) hp.batchSteps();
+                    long trained = Math.max(0, version - startVersion) * hp.batchSteps();
                     if (!quiet) {
                         progress.update(trained, episodes, version, last100.mean(), gauge(registry, TrainerMetrics.KL), false);
                     }
@@ -358,7 +399,7 @@ public final class TrainCommand implements Callable<Integer> {
                         stopReason = "target return " + targetReturn + " reached";
                         break;
                     }
-                    if (trainer.version() >= versions) {
+                    if (trainer.version() >= lastVersion) {
                         break; // the last version is published; the trainer's own shutdown need not be waited for
                     }
                     if (trainer.status().terminal()) {
@@ -392,7 +433,8 @@ public final class TrainCommand implements Callable<Integer> {
                     }
                 }
                 if (!quiet) {
-                    progress.update(trainer.version() * (long) hp.batchSteps(), episodes, trainer.version(), last100.mean(),
+                    progress.update(Math.max(0, trainer.version() - startVersion) * hp.batchSteps(), episodes, trainer.version(),
+                            last100.mean(),
                             gauge(registry, TrainerMetrics.KL), true);
                     progress.finish();
                 }
@@ -442,8 +484,13 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("actors", actors);
             summary.put("total_steps", totalTrained);
             summary.put("wall_seconds", round(wallSeconds, 3));
-            summary.put("env_steps_per_second", round(totalTrained / wallSeconds, 1));
+            long stepsThisRun = totalTrained - (resumed == null ? 0 : resumed.getCounters().getTotalSteps());
+            summary.put("env_steps_per_second", round(stepsThisRun / wallSeconds, 1));
             summary.put("policy_version", last.getVersion());
+            if (resumed != null) {
+                summary.put("resumed_from", resume.toAbsolutePath().normalize().toString());
+                summary.put("resumed_from_version", startVersion);
+            }
             summary.put("episodes", episodes);
             summary.put("final_eval_mean", eval == null ? null : round(eval.mean(), 3));
             summary.put("final_eval_std", eval == null ? null : round(eval.std(), 3));
@@ -487,6 +534,28 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** A published version with the statistics of the update that produced it. */
     private record Published(PolicySnapshot snapshot, double kl, double entropy, double explainedVariance) {
+    }
+
+    /** Writes {@code snapshot} to the run's policies and policy-history topics (what the trainer restores from). */
+    private static void publishSnapshot(Map<String, Object> clientProps, Topics topics, PolicySnapshot snapshot) {
+        Map<String, Object> props = new HashMap<>(clientProps);
+        props.put("max.request.size", Topics.MAX_POLICY_BYTES);
+        props.put("acks", "all");
+        byte[] key = snapshot.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] value = AvroSerde.of(PolicySnapshot.class).encode(snapshot);
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
+                     new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                             new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                             new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.policies().name(), key, value)).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.policyHistory().name(), key, value)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing the snapshot to resume from", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot write the snapshot to resume from to " + topics.policies().name()
+                    + ": " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     private static KafkaConsumer<String, EpisodeSummary> episodeConsumer(Map<String, Object> clientProps, Topics topics) {

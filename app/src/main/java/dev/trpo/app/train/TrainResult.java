@@ -17,7 +17,8 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"env", str("env")},
             {"seed", str("seed")},
             {"steps trained", str("total_steps")},
-            {"policy version", str("policy_version")},
+            {"policy version", str("policy_version") + (summary.get("resumed_from_version") == null ? ""
+                    : " (resumed from " + str("resumed_from_version") + ")")},
             {"episodes", str("episodes")},
             {"wall time", String.format(Locale.ROOT, "%.1f s", ((Number) summary.get("wall_seconds")).doubleValue())},
             {"env steps / s", String.format(Locale.ROOT, "%,.0f", ((Number) summary.get("env_steps_per_second")).doubleValue())},

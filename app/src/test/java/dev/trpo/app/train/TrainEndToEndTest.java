@@ -166,6 +166,43 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void aRunResumedFromItsSnapshotGoesOnWithItsStatisticsOptimiserAndSettings() throws Exception {
+        TrainResult first = trainOn("MountainCar-v0", "resume-a", "--seed", "7", "--total-steps", "4096",
+                "--eval-every", "0", "--eval-episodes", "1");
+        PolicySnapshot before = EvalCommand.read(first.folder().policy());
+        Path config = Files.writeString(tmp.resolve("kl.properties"), "trpo.trainer.max-kl=0.005\n");
+        // no --env and no --seed: both come from the snapshot
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs("--resume", first.folder().policy().toString(), "--run-id", "resume-b",
+                "--run-dir", tmp.resolve("resume-b").toString(), "--bootstrap-servers", KAFKA.bootstrapServers(),
+                "--metrics-port", "0", "--quiet", "--total-steps", "4096", "--eval-every", "0", "--eval-episodes", "1",
+                "--config", config.toString());
+        TrainResult second = cmd.run();
+        PolicySnapshot after = EvalCommand.read(second.folder().policy());
+
+        assertTrue(second.ok(), second.summary().toString());
+        assertEquals("MountainCar-v0", second.summary().get("env"));
+        assertEquals(7L, ((Number) second.summary().get("seed")).longValue());
+        assertEquals(2L, ((Number) second.summary().get("resumed_from_version")).longValue());
+        assertEquals(4L, after.getVersion());
+        assertEquals(8192L, after.getCounters().getTotalSteps());
+        assertEquals(4L, after.getCounters().getUpdates());
+        // VecNormalize's statistics and the critic's Adam state went on from the snapshot's, not from scratch
+        assertEquals(8192.0, after.getRewardNormalizer().getCount(), 0.0, after.getRewardNormalizer().toString());
+        assertEquals(2 * before.getResume().getCriticAdamStep(), after.getResume().getCriticAdamStep());
+        assertTrue(after.getNormalizer().getCount() > before.getNormalizer().getCount());
+        // the settings it was trained with, under --config's
+        java.util.Map<String, String> hpBefore = new java.util.TreeMap<>();
+        before.getHyperParameters().forEach((k, v) -> hpBefore.put(k.toString(), v.toString()));
+        java.util.Map<String, String> hpAfter = new java.util.TreeMap<>();
+        after.getHyperParameters().forEach((k, v) -> hpAfter.put(k.toString(), v.toString()));
+        assertEquals("0.005", hpAfter.remove("trpo.trainer.max-kl"));
+        hpBefore.remove("trpo.trainer.max-kl");
+        assertEquals(hpBefore, hpAfter);
+        assertTrue(second.table().contains("4 (resumed from 2)"), second.table());
+    }
+
+    @Test
     void theSameSeedGivesIdenticalPoliciesWithOneOrFourPartitions() throws Exception {
         PolicySnapshot a = EvalCommand.read(train("repro-a", "--seed", "7", "--total-steps", "4096").folder().policy());
         PolicySnapshot c = EvalCommand.read(train("repro-c", "--seed", "7", "--total-steps", "4096",
