@@ -2,7 +2,7 @@
 
 trpo runs an environment in a child process when its id is ``process:<command> [args...]``, e.g.
 ``./trpo train --env "process:python3 connectors/python/cartpole.py"``. The process speaks one JSON object per
-line (standard output is the protocol's; print anything else to standard error, which trpo logs):
+line (standard output is the protocol's; ``serve`` sends anything else printed to standard error, which trpo logs):
 
     -> {"observation_size": 4, "action": {"discrete": 2}, "max_episode_steps": 500}     (first, unasked)
     <- {"reset": 12345}                       -> {"observation": [...]}
@@ -17,6 +17,7 @@ line (standard output is the protocol's; print anything else to standard error, 
 Needs only the Python standard library.
 """
 import json
+import os
 import sys
 
 
@@ -56,10 +57,22 @@ def spec(env, max_episode_steps=None, timeout_seconds=None):
     return out
 
 
+def protocol_output():
+    """Standard output for the protocol alone: file descriptor 1 is duplicated for it and then pointed at standard
+    error, so whatever else the environment prints (``print()``, a C library's ``printf``) goes to trpo's log instead
+    of into the protocol."""
+    sys.stdout.flush()
+    protocol = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return protocol
+
+
 def serve(env, max_episode_steps=None, timeout_seconds=None, stdin=None, stdout=None):
-    """Answers trpo's reset and step requests for ``env`` until the input ends."""
+    """Answers trpo's reset and step requests for ``env`` until the input ends (on ``stdout`` if given, else on
+    :func:`protocol_output`)."""
     stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+    stdout = stdout or protocol_output()
     s = spec(env, max_episode_steps, timeout_seconds)
     discrete = "discrete" in s["action"]
 

@@ -41,7 +41,8 @@ import dev.trpo.policy.ActionSpace;
  * <p>The protocol (see connectors/README.md and {@code connectors/python/trpo_env.py}, which serves any
  * Gymnasium-style environment):
  * <ol>
- *   <li>the process first writes its spec: {@code {"observation_size": 4, "action": {"discrete": 2},
+ *   <li>the process first writes its spec (lines before it that do not start with '{', such as a simulator's
+ *       banner, are logged and skipped): {@code {"observation_size": 4, "action": {"discrete": 2},
  *       "max_episode_steps": 500}} or, for continuous actions, {@code "action": {"low": [-2.0], "high": [2.0]}};</li>
  *   <li>{@code {"reset": SEED}} (a non-negative 63-bit seed drawn from the actor's generator) is answered with
  *       {@code {"observation": [...]}};</li>
@@ -98,6 +99,8 @@ public final class ProcessEnvironment implements Environment {
     private volatile long waitingSince;
     private volatile boolean killedForTimeout;
     private final StringBuilder line = new StringBuilder(256);
+    /** The last line before the spec that was not one (guarded by itself). */
+    private final StringBuilder preamble = new StringBuilder();
     private int elapsedSteps;
     private boolean closed;
 
@@ -166,10 +169,23 @@ public final class ProcessEnvironment implements Environment {
                 id, process.pid(), observationSize, actionSpace, maxEpisodeSteps);
     }
 
+    /**
+     * Reads up to the spec line: the first line that starts with '{'. Lines before it are logged and skipped, since
+     * simulators print banners on standard output when they load (PyBullet's build time, pygame's greeting) before
+     * a script can reach {@code serve()}.
+     */
     private JsonNode handshake() {
         CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
             try {
-                return fromProcess.readLine();
+                String l;
+                while ((l = fromProcess.readLine()) != null && !l.stripLeading().startsWith("{")) {
+                    LOG.info("environment {} before its spec: {}", id, abbreviate(l));
+                    synchronized (preamble) {
+                        preamble.setLength(0);
+                        preamble.append(l);
+                    }
+                }
+                return l;
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -181,7 +197,7 @@ public final class ProcessEnvironment implements Environment {
             throw new IllegalArgumentException("environment " + id + " wrote no spec line within "
                     + HANDSHAKE_TIMEOUT.toSeconds() + " s: it must first print one JSON line such as"
                     + " {\"observation_size\": 4, \"action\": {\"discrete\": 2}, \"max_episode_steps\": 500}"
-                    + stderrHint());
+                    + preambleHint() + stderrHint());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting " + id, e);
@@ -189,7 +205,8 @@ public final class ProcessEnvironment implements Environment {
             throw new IllegalArgumentException("environment " + id + ": cannot read its output (" + e.getCause() + ")");
         }
         if (spec == null) {
-            throw new IllegalArgumentException("environment " + id + " exited before writing its spec" + exitHint());
+            throw new IllegalArgumentException("environment " + id + " exited before writing its spec" + preambleHint()
+                    + exitHint());
         }
         JsonNode node;
         try {
@@ -395,6 +412,14 @@ public final class ProcessEnvironment implements Environment {
 
     private static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    /** The last line the process wrote before its spec, if any, and where such output belongs. */
+    private String preambleHint() {
+        synchronized (preamble) {
+            return preamble.isEmpty() ? "" : "; the last line it wrote instead was \"" + abbreviate(preamble.toString())
+                    + "\" (anything but the protocol belongs on standard error)";
+        }
     }
 
     /** " (exit status N; its last standard-error lines: ...)" once the process has ended, else the stderr hint. */

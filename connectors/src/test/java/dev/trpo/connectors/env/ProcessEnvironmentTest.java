@@ -116,11 +116,32 @@ class ProcessEnvironmentTest {
     }
 
     @Test
-    void aProcessThatPrintsSomethingElseFirstIsToldWhereOtherOutputGoes() {
+    void aProcessThatPrintsSomethingElseAndNoSpecIsToldWhereOtherOutputGoes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Environments.create(script("chatty.py")));
-        assertTrue(e.getMessage().contains("is not JSON: Welcome to the simulator"), e.getMessage());
+        assertTrue(e.getMessage().contains("exited before writing its spec"), e.getMessage());
+        assertTrue(e.getMessage().contains("the last line it wrote instead was \"Welcome to the simulator 1.0\""),
+                e.getMessage());
         assertTrue(e.getMessage().contains("standard error"), e.getMessage());
+    }
+
+    @Test
+    void aBannerBeforeTheSpecAndPrintsDuringStepsDoNotBreakTheProtocol() {
+        // noisy.py prints two banner lines before serve(), then print() and a raw write to descriptor 1 every step
+        try (Environment env = Environments.create(script("noisy.py", PYTHON_DIR.toString()))) {
+            assertEquals(1, env.observationSize());
+            double[] obs = new double[1];
+            StepResult r = new StepResult(1);
+            for (int episode = 0; episode < 2; episode++) {
+                env.reset(7L, obs);
+                assertArrayEquals(new double[] {0.0}, obs, 0.0);
+                for (int t = 1; t <= 3; t++) {
+                    env.step(new double[] {0}, r);
+                    assertArrayEquals(new double[] {t}, r.observation, 0.0, "step " + t);
+                    assertEquals(t == 3, r.terminated, "step " + t);
+                }
+            }
+        }
     }
 
     @Test
