@@ -1,6 +1,7 @@
 package dev.trpo.app.train;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,10 +15,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -373,6 +378,9 @@ public final class TrainCommand implements Callable<Integer> {
                         }
                         curve.add(new CurvePoint(p.getCounters().getTotalSteps(), progress.elapsedSeconds(), version, episodes,
                                 last10.mean(), last100.mean(), pub.kl(), pub.entropy(), pub.explainedVariance(), evalMean));
+                        if (evalFailure != null) {
+                            break;
+                        }
                         if (targetReturn != null && version > 0 && gate.meanBefore(version) >= targetReturn) {
                             PolicyEvaluator.Result quick;
                             try {
@@ -434,8 +442,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 if (!quiet) {
                     progress.update(Math.max(0, trainer.version() - startVersion) * hp.batchSteps(), episodes, trainer.version(),
-                            last100.mean(),
-                            gauge(registry, TrainerMetrics.KL), true);
+                            last100.mean(), gauge(registry, TrainerMetrics.KL), true);
                     progress.finish();
                 }
             } finally {
@@ -452,10 +459,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (last == null) {
                 throw new IllegalStateException("no policy was published: " + stopReason);
             }
-            // the final evaluation plays the episodes a periodic one does (and is that one when the last version was
-            // due), so it competes for the best
-            // An environment that fails here (a crashed simulator) must not cost the run its policy: the folder is
-            // written without the evaluation, and the run is reported as failed.
+            // The final evaluation plays the episodes a periodic one does (and is that one when the last version was
+            // due), so it competes for the best. An environment that fails here (a crashed simulator) must not cost
+            // the run its policy: the folder is written without the evaluation, and the run is reported as failed.
             PolicyEvaluator.Result eval = null;
             String finalEvalError = null;
             try {
@@ -541,18 +547,16 @@ public final class TrainCommand implements Callable<Integer> {
         Map<String, Object> props = new HashMap<>(clientProps);
         props.put("max.request.size", Topics.MAX_POLICY_BYTES);
         props.put("acks", "all");
-        byte[] key = snapshot.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] key = snapshot.getRunId().getBytes(StandardCharsets.UTF_8);
         byte[] value = AvroSerde.of(PolicySnapshot.class).encode(snapshot);
-        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
-                     new org.apache.kafka.clients.producer.KafkaProducer<>(props,
-                             new org.apache.kafka.common.serialization.ByteArraySerializer(),
-                             new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.policies().name(), key, value)).get();
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.policyHistory().name(), key, value)).get();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topics.policies().name(), key, value)).get();
+            producer.send(new ProducerRecord<>(topics.policyHistory().name(), key, value)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing the snapshot to resume from", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("cannot write the snapshot to resume from to " + topics.policies().name()
                     + ": " + e.getCause().getMessage(), e.getCause());
         }
