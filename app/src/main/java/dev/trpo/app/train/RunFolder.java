@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import javax.imageio.ImageIO;
+
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -105,6 +107,9 @@ public final class RunFolder {
             XYSeries t = chart.addSeries("threshold " + threshold, List.of(x.get(0), x.get(x.size() - 1)), List.of(threshold, threshold));
             t.setMarker(SeriesMarkers.NONE);
         }
+        // ImageIO's default file cache registers a shutdown hook per stream, which fails while the JVM is shutting
+        // down, and a run stopped by Ctrl-C writes its plot then: encode in memory instead
+        ImageIO.setUseCache(false);
         BitmapEncoder.saveBitmap(chart, curvePng().toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 

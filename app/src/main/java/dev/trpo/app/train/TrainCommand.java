@@ -15,7 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -76,8 +78,11 @@ import picocli.CommandLine.Option;
                 + "processors and trainer in one JVM, then evaluates the policy and writes the run folder."})
 public final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+    /** How long a signalled run may take to stop and write its folder before the JVM exits anyway. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(60);
     /** How long the target-return check waits for the episode topic to be read to its end. */
     private static final Duration READ_TO_END = Duration.ofSeconds(10);
+    static final String INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)";
     /** Solved thresholds of the built-in tasks (the targets), used for steps-to-threshold and the plot. */
     static final Map<String, Double> THRESHOLDS = Map.of("CartPole-v1", 475.0, "Acrobot-v1", -100.0,
             "MountainCar-v0", -110.0, "Pendulum-v1", -200.0, "MountainCarContinuous-v0", 90.0);
@@ -91,6 +96,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** --seed, or its default. */
     private long seed;
+
+    /** Set by the shutdown hook (Ctrl-C, SIGTERM): stop at the current version and write the folder. */
+    private volatile boolean interrupted;
 
     @Option(names = "--total-steps", description = "Environment steps to train for (default: the preset's, 100000; MountainCarContinuous 50000);"
             + " with --resume, the steps to add.")
@@ -155,10 +163,33 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainResult result = run();
-        System.out.println(result.table());
-        System.out.println("run folder: " + result.folder().dir().toAbsolutePath());
-        return result.ok() ? 0 : 1;
+        // Ctrl-C or SIGTERM (a container stopped): the run stops at its current version and writes its folder (policy,
+        // curve, summary, table) before the JVM exits, instead of losing everything trained so far
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            interrupted = true;
+            try {
+                if (!finished.await(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+                    System.err.println("trpo train: the run did not finish writing its folder within " + SHUTDOWN_GRACE);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "trpo-train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            TrainResult result = run();
+            System.out.println(result.table());
+            System.out.println("run folder: " + result.folder().dir().toAbsolutePath());
+            return result.ok() ? 0 : 1;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook above is what waited for this
+            }
+        }
     }
 
     /**
@@ -399,6 +430,10 @@ public final class TrainCommand implements Callable<Integer> {
                     if (!quiet) {
                         progress.update(trained, episodes, version, last100.mean(), gauge(registry, TrainerMetrics.KL), false);
                     }
+                    if (interrupted) {
+                        stopReason = INTERRUPTED;
+                        break;
+                    }
                     if (evalFailure != null) {
                         stopReason = evalFailure;
                         break;
@@ -465,7 +500,8 @@ public final class TrainCommand implements Callable<Integer> {
             PolicyEvaluator.Result eval = null;
             String finalEvalError = null;
             try {
-                eval = evaluation.evaluated(last).result();
+                // a signalled run writes its folder at once: its policy can be evaluated later with trpo eval
+                eval = interrupted ? null : evaluation.evaluated(last).result();
             } catch (EnvironmentFailure e) {
                 finalEvalError = e.getMessage();
                 LOG.error("final evaluation failed: {}", finalEvalError);
@@ -503,6 +539,9 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("final_eval_episodes", evalEpisodes);
             if (finalEvalError != null) {
                 summary.put("final_eval_error", finalEvalError);
+            } else if (eval == null) {
+                summary.put("final_eval_error", "not run: the run was interrupted (./trpo eval --policy "
+                        + folder.policy() + " runs it)");
             }
             summary.put("best_eval_mean", best == null ? null : round(best.mean(), 3));
             summary.put("best_eval_version", best == null ? null : best.snapshot().getVersion());
@@ -515,7 +554,7 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("stop_reason", stopReason);
             summary.put("hyper_parameters", new java.util.TreeMap<>(last.getHyperParameters()));
             folder.writeSummary(summary);
-            boolean ok = trainer.failure() == null && connector.failure() == null && !stalled && evalFailure == null
+            boolean ok = !interrupted && trainer.failure() == null && connector.failure() == null && !stalled && evalFailure == null
                     && finalEvalError == null;
             return new TrainResult(folder, summary, eval, ok);
         } finally {

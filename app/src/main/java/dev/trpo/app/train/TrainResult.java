@@ -24,7 +24,7 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"env steps / s", String.format(Locale.ROOT, "%,.0f", ((Number) summary.get("env_steps_per_second")).doubleValue())},
             {"train return (last 100)", str("final_train_mean_return_100")},
             {"final eval (" + summary.get("final_eval_episodes") + " det.)", eval == null
-                    ? "failed: " + str("final_eval_error")
+                    ? (str("final_eval_error").startsWith("not run") ? "" : "failed: ") + str("final_eval_error")
                     : String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())},
             {"best eval (version " + str("best_eval_version") + ")", str("best_eval_mean")},
             summary.get("threshold") == null
