@@ -148,7 +148,7 @@ class CommandLineTest {
     }
 
     @Test
-    void trainRefusesBadSettingsBeforeStartingAnything() {
+    void trainRefusesBadSettingsBeforeStartingAnything() throws Exception {
         Result mode = run("train", "--env", "CartPole-v1", "--mode", "sometimes", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, mode.code(), mode.err());
         assertTrue(mode.err().contains("sync, async"), mode.err());
@@ -160,6 +160,14 @@ class CommandLineTest {
         Result every = run("train", "--env", "CartPole-v1", "--eval-every", "-1", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, every.code(), every.err());
         assertTrue(every.err().contains("--eval-every must be >= 0"), every.err());
+
+        java.nio.file.Path file = Files.createTempFile("trpo-not-a-folder", "");
+        Result runDir = run("train", "--env", "CartPole-v1", "--run-dir", file.resolve("run").toString(),
+                "--metrics-port", "0");
+        Files.delete(file);
+        assertEquals(Main.EXIT_USAGE, runDir.code(), runDir.err());
+        assertTrue(runDir.err().contains("cannot create the run folder " + file.resolve("run")
+                + " (Not a directory): choose another --run-dir"), runDir.err());
 
         Result env = run("train", "--env", "Pong-v5", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, env.code(), env.err());

@@ -1,8 +1,11 @@
 package dev.trpo.app.train;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.trpo.app.cli.UsageException;
+
 /**
  * Writes a run's results: {@code curve.csv}, {@code curve.png}, {@code policy.avro} (the final policy),
  * {@code best-policy.avro} (the best evaluated one) and {@code summary.json}.
@@ -31,7 +36,12 @@ public final class RunFolder {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the run folder " + dir + ": " + e.getMessage(), e);
+            String why = e instanceof FileAlreadyExistsException ? "a file is in the way"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof NoSuchFileException ? "the file system refused it"
+                    : e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getClass().getSimpleName();
+            throw new UsageException("cannot create the run folder " + dir + " (" + why + "): choose another --run-dir");
         }
     }
 
