@@ -193,7 +193,7 @@ class CommandLineTest {
 
         Result missing = run("train", "--resume", tmp.resolve("nothing.avro").toString(), "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, missing.code(), missing.err());
-        assertTrue(missing.err().contains("cannot read " + tmp.resolve("nothing.avro")), missing.err());
+        assertTrue(missing.err().contains("cannot read " + tmp.resolve("nothing.avro") + ": no such file"), missing.err());
 
         Result neither = run("train", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, neither.code(), neither.err());
