@@ -73,6 +73,37 @@ public interface Environment extends AutoCloseable {
     }
 
     /**
+     * Starts a step whose outcome {@link #finishStep} delivers, so that a caller holding several environments can
+     * have them all working at once: it starts every one, then finishes every one. An environment that computes
+     * elsewhere (a child process, a remote robot) sends the request here and waits for the answer in
+     * {@link #finishStep}; by default the whole step happens here. Every start is followed by its finish before any
+     * other call.
+     *
+     * @param actions an array holding the action (Not modified; may be reused once this returns)
+     * @param offset  where the action starts in {@code actions}
+     * @param out     where {@link #finishStep} leaves the outcome (Modified, by this call or that one)
+     */
+    default void startStep(double[] actions, int offset, StepResult out) {
+        step(actions, offset, out);
+    }
+
+    /** Completes the step {@link #startStep} began; {@code out} is the same object. */
+    default void finishStep(StepResult out) {
+    }
+
+    /**
+     * Starts a reset whose first observation {@link #finishReset} delivers; see {@link #startStep}. The generator is
+     * drawn from here, so the draws do not depend on the order in which resets are finished.
+     */
+    default void startReset(RandomGenerator rng, double[] obsOut) {
+        reset(rng, obsOut);
+    }
+
+    /** Completes the reset {@link #startReset} began; {@code obsOut} is the same array. */
+    default void finishReset(double[] obsOut) {
+    }
+
+    /**
      * Copies the raw (unwrapped, double-precision) state, the quantity conformance traces compare.
      *
      * @param stateOut length {@link #stateSize()} (Modified)

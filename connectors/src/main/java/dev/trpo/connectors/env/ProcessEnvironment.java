@@ -99,6 +99,8 @@ public final class ProcessEnvironment implements Environment {
     private volatile long waitingSince;
     private volatile boolean killedForTimeout;
     private final StringBuilder line = new StringBuilder(256);
+    /** The request sent and not yet answered ("step" or "reset"), or null. */
+    private String pending;
     /** The last line before the spec that was not one (guarded by itself). */
     private final StringBuilder preamble = new StringBuilder();
     private int elapsedSteps;
@@ -298,16 +300,34 @@ public final class ProcessEnvironment implements Environment {
 
     @Override
     public void reset(RandomGenerator rng, double[] obsOut) {
+        startReset(rng, obsOut);
+        finishReset(obsOut);
+    }
+
+    @Override
+    public void startReset(RandomGenerator rng, double[] obsOut) {
         long seed = rng.nextLong() >>> 1;
         line.setLength(0);
         line.append("{\"reset\":").append(seed).append('}');
-        JsonNode answer = exchange("reset");
+        send("reset");
+    }
+
+    @Override
+    public void finishReset(double[] obsOut) {
+        JsonNode answer = receive("reset");
         observation(answer, obsOut, "reset");
         elapsedSteps = 0;
     }
 
     @Override
     public void step(double[] actions, int offset, StepResult out) {
+        startStep(actions, offset, out);
+        finishStep(out);
+    }
+
+    /** Writes the step request; the process computes it while the caller starts its other environments. */
+    @Override
+    public void startStep(double[] actions, int offset, StepResult out) {
         line.setLength(0);
         line.append("{\"step\":");
         if (actionSpace instanceof ActionSpace.Discrete d) {
@@ -324,7 +344,12 @@ public final class ProcessEnvironment implements Environment {
             line.append(']');
         }
         line.append('}');
-        JsonNode answer = exchange("step");
+        send("step");
+    }
+
+    @Override
+    public void finishStep(StepResult out) {
+        JsonNode answer = receive("step");
         observation(answer, out.observation, "step");
         JsonNode reward = answer.get("reward");
         if (reward == null || !reward.isNumber()) {
@@ -359,24 +384,40 @@ public final class ProcessEnvironment implements Environment {
         }
     }
 
-    private JsonNode exchange(String what) {
+    /** Sends the request in {@link #line}; the watchdog's clock for its answer starts here. */
+    private void send(String what) {
         if (closed) {
             throw new IllegalStateException("environment " + id + " is closed");
         }
-        String answer;
+        if (pending != null) {
+            throw new IllegalStateException("environment " + id + ": " + what + " started before the " + pending
+                    + " was finished");
+        }
         waitingSince = System.nanoTime() | 1;
+        pending = what;
         try {
             toProcess.append(line).append('\n');
             toProcess.flush();
+        } catch (IOException e) {
+            waitingSince = 0;
+            pending = null;
+            throw stoppedAnswering(what, e);
+        }
+    }
+
+    /** Reads the answer to the request {@link #send} wrote. */
+    private JsonNode receive(String what) {
+        if (!what.equals(pending)) {
+            throw new IllegalStateException("environment " + id + ": no " + what + " was started");
+        }
+        String answer;
+        try {
             answer = fromProcess.readLine();
         } catch (IOException e) {
-            if (killedForTimeout) {
-                throw timedOut(what);
-            }
-            throw new EnvironmentFailure("environment " + id + ": the process stopped answering (" + e.getMessage()
-                    + ")" + exitHint(), e);
+            throw stoppedAnswering(what, e);
         } finally {
             waitingSince = 0;
+            pending = null;
         }
         if (answer == null && killedForTimeout) {
             throw timedOut(what);
@@ -389,6 +430,14 @@ public final class ProcessEnvironment implements Environment {
             throw protocol(what, "the answer must be a JSON object, got: " + abbreviate(answer));
         }
         return node;
+    }
+
+    private RuntimeException stoppedAnswering(String what, IOException e) {
+        if (killedForTimeout) {
+            return timedOut(what);
+        }
+        return new EnvironmentFailure("environment " + id + ": the process stopped answering (" + e.getMessage() + ")"
+                + exitHint(), e);
     }
 
     private EnvironmentFailure timedOut(String what) {

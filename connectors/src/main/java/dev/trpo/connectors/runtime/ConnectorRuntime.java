@@ -39,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * {@link Transition} published per step to {@code trpo.<run-id>.transitions}, keyed by actor id.
  *
  * <p>Per step batch: the policy acts on all N raw observations at once (it normalises them with the snapshot's
- * statistics), each actor's sample coming from its own seeded generator; each environment steps with its action
- * (a continuous action clipped to the space, while the record keeps the unclipped sample and its
- * log-probability); V(next obs) is computed, again batched, for the actors whose step was truncated or is the
+ * statistics), each actor's sample coming from its own seeded generator; every environment is started on its action
+ * (a continuous action clipped to the space, while the record keeps the unclipped sample and its log-probability)
+ * before any is finished ({@link Environment#startStep}), so child processes and robots step at the same time, and
+ * the environments whose episode ended are reset the same way; V(next obs) is computed, again batched, for the actors whose step was truncated or is the
  * last they take under the current version; then the N records are sent. Buffers are allocated once.
  *
  * <p>Sync mode: the step batches under one version number exactly {@code stepsPerVersion}; then the actors wait
@@ -282,7 +283,10 @@ public final class ConnectorRuntime implements AutoCloseable {
             actRng[i] = root.split();
             results[i] = new StepResult(obsDim);
             actorIds[i] = config.actorId(i);
-            envs[i].reset(envRng[i], results[i].observation);
+            envs[i].startReset(envRng[i], results[i].observation);
+        }
+        for (int i = 0; i < n; i++) {
+            envs[i].finishReset(results[i].observation);
             System.arraycopy(results[i].observation, 0, obs, i * obsDim, obsDim);
         }
         final PerActorRandom sampler = new PerActorRandom(actRng, actionDim);
@@ -332,7 +336,6 @@ public final class ConnectorRuntime implements AutoCloseable {
             policy.act(obs, n, sampler, false, actions, logp, values, ws);
 
             int boot = 0;
-            long inEnvs = 0; // published to envNanos once per batch of actor steps, not per step
             for (int i = 0; i < n; i++) {
                 int a = i * actionDim;
                 if (discrete) {
@@ -342,9 +345,18 @@ public final class ConnectorRuntime implements AutoCloseable {
                         envActions[a + k] = Math.min(Math.max(actions[a + k], low[k]), high[k]);
                     }
                 }
-                long t0 = System.nanoTime();
-                envs[i].step(envActions, a, results[i]);
-                inEnvs += System.nanoTime() - t0;
+            }
+            // every environment is started before any is finished: those that compute elsewhere (child
+            // processes, robots) all work at once
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                envs[i].startStep(envActions, i * actionDim, results[i]);
+            }
+            for (int i = 0; i < n; i++) {
+                envs[i].finishStep(results[i]);
+            }
+            long inEnvs = System.nanoTime() - t0; // published to envNanos once per batch of actor steps
+            for (int i = 0; i < n; i++) {
                 if (results[i].truncated || lastOfVersion) {
                     System.arraycopy(results[i].observation, 0, bootObs, boot * obsDim, obsDim);
                     bootRow[i] = boot++;
@@ -389,14 +401,23 @@ public final class ConnectorRuntime implements AutoCloseable {
                     episodeReturnSoFar[i] = 0;
                     episode[i]++;
                     stepInEpisode[i] = 0;
-                    long t0 = System.nanoTime();
-                    envs[i].reset(envRng[i], r.observation);
-                    inEnvs += System.nanoTime() - t0;
                 } else {
                     stepInEpisode[i]++;
                 }
-                System.arraycopy(r.observation, 0, obs, i * obsDim, obsDim);
             }
+            long t1 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                if (results[i].done()) {
+                    envs[i].startReset(envRng[i], results[i].observation);
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                if (results[i].done()) {
+                    envs[i].finishReset(results[i].observation);
+                }
+                System.arraycopy(results[i].observation, 0, obs, i * obsDim, obsDim);
+            }
+            inEnvs += System.nanoTime() - t1;
             envNanos += inEnvs;
             stepsTaken.addAndGet(n);
             stepsInVersion++;

@@ -85,6 +85,35 @@ class ConnectorRuntimeTest {
     }
 
     @Test
+    void environmentsInChildProcessesStepAndResetAllAtOnce(@org.junit.jupiter.api.io.TempDir java.nio.file.Path barrier)
+            throws Exception {
+        // barrier.py answers its k-th step (or reset) only once all 4 processes have received their k-th: a connector
+        // that waited for each answer before asking the next process would stall at the first reset
+        String env = dev.trpo.connectors.env.ProcessEnvironment.PREFIX + "python3 "
+                + java.nio.file.Path.of("src/test/resources/process-env/barrier.py").toAbsolutePath() + " "
+                + java.nio.file.Path.of("python").toAbsolutePath() + " " + barrier + " 4";
+        Topics topics = Topics.forRun("barrier");
+        createTopics(KAFKA.bootstrapServers(), topics, 1);
+        publishPolicy(KAFKA.bootstrapServers(), topics, env, policyFor("CartPole-v1", new int[] {8}, 0.0, 1L), 0);
+        ConnectorConfig config = ConnectorConfig.of(topics.runId(), env).withActors(4).withSeed(3)
+                .withStepsPerVersion(7).withMaxSteps(7);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), registry)) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(120, TimeUnit.SECONDS));
+            assertNull(runtime.failure());
+        }
+
+        List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 28);
+        assertEquals(28, records.size());
+        assertEquals(8L, records.stream().filter(Transition::getTerminated).count(), "episodes end at steps 3 and 6");
+        // 7 steps and 3 resets (the first and after steps 3 and 6) by each of the 4 processes
+        try (var marks = java.nio.file.Files.list(barrier)) {
+            assertEquals(40L, marks.count());
+        }
+    }
+
+    @Test
     void publishesActorsTimesStepsWellFormedTransitionsForAGivenPolicy() throws Exception {
         Topics topics = Topics.forRun("well-formed");
         createTopics(KAFKA.bootstrapServers(), topics, 3);
