@@ -201,6 +201,35 @@ class CommandLineTest {
         assertFalse(neither.err().contains("\tat "), neither.err());
     }
 
+    @Test
+    void evalGivesTheSameFiguresOnOneOrSeveralInstances(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path file = snapshot(tmp, "CartPole-v1");
+        String one = stdoutOf("eval", "--policy", file.toString(), "--episodes", "7", "--json");
+        String three = stdoutOf("eval", "--policy", file.toString(), "--episodes", "7", "--json", "--parallel", "3");
+        assertTrue(one.contains("\"returns\""), one);
+        assertEquals(one, three);
+
+        Result bad = run("eval", "--policy", file.toString(), "--parallel", "0");
+        assertEquals(Main.EXIT_USAGE, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--parallel 0 is out of range"), bad.err());
+    }
+
+    /** What a command that prints its result on System.out printed; it must exit 0. */
+    private static String stdoutOf(String... args) {
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        Result r;
+        try {
+            System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+            r = run(args);
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, r.code(), r.err());
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private static java.nio.file.Path snapshot(java.nio.file.Path dir, String env) throws Exception {
         dev.trpo.policy.ActorCritic ac = dev.trpo.policy.ActorCritic.create(4, new dev.trpo.policy.ActionSpace.Discrete(2),
                 new int[] {8}, dev.trpo.policy.Activation.TANH, 0.0, false, 1);

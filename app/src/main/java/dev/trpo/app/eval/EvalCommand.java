@@ -57,6 +57,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--env", description = "Environment id (default: the snapshot's).")
     String env;
 
+    @Option(names = "--parallel", defaultValue = "1", paramLabel = "N", description = "Environment instances playing the"
+            + " episodes at once, e.g. one per simulator process the machine can run (default ${DEFAULT-VALUE}); the"
+            + " figures do not depend on it.")
+    int parallel;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -64,6 +69,9 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (episodes < 1 || episodes > 1_000_000) {
             throw new UsageException("--episodes " + episodes + " is out of range: use 1 to 1000000");
+        }
+        if (parallel < 1 || parallel > 1024) {
+            throw new UsageException("--parallel " + parallel + " is out of range: use 1 to 1024");
         }
         if ((policy == null) == (runId == null)) {
             throw new UsageException("give either --policy FILE or --run-id R (with --bootstrap-servers), not "
@@ -90,7 +98,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (!Environments.contains(envId)) {
             throw new UsageException("unknown environment '" + envId + "': one of " + Environments.ids());
         }
-        PolicyEvaluator.Result r = PolicyEvaluator.evaluate(Snapshots.toActorCritic(snapshot), envId, episodes, seed);
+        PolicyEvaluator.Result r = PolicyEvaluator.evaluate(Snapshots.toActorCritic(snapshot), envId, episodes, seed,
+                parallel);
         if (json) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode node = mapper.createObjectNode();

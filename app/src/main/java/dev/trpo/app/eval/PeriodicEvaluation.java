@@ -41,6 +41,7 @@ public final class PeriodicEvaluation {
     private final int every;
     private final int episodes;
     private final long seed;
+    private final int instances;
     private final AtomicReference<Evaluated> last = new AtomicReference<>();
     private final AtomicReference<Evaluated> best = new AtomicReference<>();
     private final Counter evaluations;
@@ -51,16 +52,29 @@ public final class PeriodicEvaluation {
      * @param seed     seed of the first episode
      */
     public PeriodicEvaluation(String runId, String envId, int every, int episodes, long seed, MeterRegistry registry) {
+        this(runId, envId, every, episodes, seed, 1, registry);
+    }
+
+    /**
+     * @param instances environment instances that play an evaluation's episodes at once (the figures do not depend
+     *                  on it; see {@link PolicyEvaluator#evaluate(dev.trpo.policy.ActorCritic, String, int, long, int)})
+     */
+    public PeriodicEvaluation(String runId, String envId, int every, int episodes, long seed, int instances,
+                              MeterRegistry registry) {
         if (every < 0) {
             throw new IllegalArgumentException("evaluation interval must be >= 0 versions (0 = off), got " + every);
         }
         if (episodes < 1) {
             throw new IllegalArgumentException("evaluation episodes must be >= 1, got " + episodes);
         }
+        if (instances < 1) {
+            throw new IllegalArgumentException("evaluation instances must be >= 1, got " + instances);
+        }
         this.envId = envId;
         this.every = every;
         this.episodes = episodes;
         this.seed = seed;
+        this.instances = instances;
         Tags tags = Tags.of("run", runId, "env", envId);
         Gauge.builder(RETURN, last, r -> r.get() == null ? Double.NaN : r.get().mean()).tags(tags)
                 .description("Mean return of the last deterministic evaluation").register(registry);
@@ -79,7 +93,8 @@ public final class PeriodicEvaluation {
 
     /** Evaluates {@code snapshot} (due or not) and keeps it when it is the best so far; a later version wins a tie. */
     public Evaluated evaluate(PolicySnapshot snapshot) {
-        PolicyEvaluator.Result r = PolicyEvaluator.evaluate(Snapshots.toActorCritic(snapshot), envId, episodes, seed);
+        PolicyEvaluator.Result r = PolicyEvaluator.evaluate(Snapshots.toActorCritic(snapshot), envId, episodes, seed,
+                instances);
         Evaluated e = new Evaluated(snapshot, r);
         last.set(e);
         best.accumulateAndGet(e, (b, n) -> b == null || n.mean() >= b.mean() ? n : b);

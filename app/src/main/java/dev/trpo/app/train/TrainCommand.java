@@ -346,7 +346,8 @@ public final class TrainCommand implements Callable<Integer> {
             obs.setReady(() -> streams.isRunning() && !trainer.status().terminal());
 
             List<CurvePoint> curve = new ArrayList<>();
-            PeriodicEvaluation evaluation = new PeriodicEvaluation(id, envId, evalEvery, evalEpisodes, seed + 1_000_000,
+            // the evaluations play on as many instances as there are actors: a slow simulator's episodes run at once
+            PeriodicEvaluation evaluation = new PeriodicEvaluation(id, envId, evalEvery, evalEpisodes, seed + 1_000_000, actors,
                     registry);
             ReturnWindow last10 = new ReturnWindow(10);
             ReturnWindow last100 = new ReturnWindow(100);
@@ -415,7 +416,8 @@ public final class TrainCommand implements Callable<Integer> {
                         if (targetReturn != null && version > 0 && gate.meanBefore(version) >= targetReturn) {
                             PolicyEvaluator.Result quick;
                             try {
-                                quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000);
+                                quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000,
+                                        actors);
                             } catch (EnvironmentFailure e) {
                                 evalFailure = "target-return check of version " + version + " failed: " + e.getMessage();
                                 break;

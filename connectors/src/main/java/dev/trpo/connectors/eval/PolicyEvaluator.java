@@ -1,5 +1,7 @@
 package dev.trpo.connectors.eval;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import dev.trpo.connectors.env.Environment;
@@ -39,58 +41,120 @@ public final class PolicyEvaluator {
     }
 
     /**
-     * Evaluates {@code policy} on {@code episodes} episodes of {@code envId}.
+     * Evaluates {@code policy} on {@code episodes} episodes of {@code envId}, one after the other.
      *
      * @throws IllegalArgumentException when the environment is unknown, or does not fit the policy's sizes
      */
     public static Result evaluate(ActorCritic policy, String envId, int episodes, long seed) {
+        return evaluate(policy, envId, episodes, seed, 1);
+    }
+
+    /**
+     * Evaluates {@code policy} on {@code episodes} episodes of {@code envId}, played by up to {@code environments}
+     * instances at once: each is started on its step before any is finished, so simulators in child processes work
+     * at the same time. The result does not depend on {@code environments}: episode {@code i} always starts from
+     * seed {@code seed + i} in a freshly reset instance, and a batched deterministic action equals the one computed
+     * alone.
+     *
+     * @throws IllegalArgumentException when the environment is unknown, or does not fit the policy's sizes
+     */
+    public static Result evaluate(ActorCritic policy, String envId, int episodes, long seed, int environments) {
         if (episodes < 1) {
             throw new IllegalArgumentException("episodes must be >= 1, got " + episodes);
         }
-        try (Environment env = Environments.create(envId)) {
-            return evaluate(policy, env, episodes, seed);
+        if (environments < 1) {
+            throw new IllegalArgumentException("environments must be >= 1, got " + environments);
+        }
+        List<Environment> envs = new ArrayList<>();
+        try {
+            for (int i = 0; i < Math.min(environments, episodes); i++) {
+                envs.add(Environments.create(envId));
+            }
+            return evaluate(policy, envs, episodes, seed);
+        } finally {
+            envs.forEach(Environment::close);
         }
     }
 
-    private static Result evaluate(ActorCritic policy, Environment env, int episodes, long seed) {
-        String envId = env.id();
-        if (env.observationSize() != policy.obsDim() || !env.actionSpace().equals(policy.actionSpace())) {
+    private static Result evaluate(ActorCritic policy, List<Environment> envs, int episodes, long seed) {
+        Environment first = envs.get(0);
+        String envId = first.id();
+        if (first.observationSize() != policy.obsDim() || !first.actionSpace().equals(policy.actionSpace())) {
             throw new IllegalArgumentException("the policy (observation size " + policy.obsDim() + ", " + policy.actionSpace()
-                    + ") does not fit " + envId + " (observation size " + env.observationSize() + ", " + env.actionSpace() + ")");
+                    + ") does not fit " + envId + " (observation size " + first.observationSize() + ", "
+                    + first.actionSpace() + ")");
         }
+        int k = envs.size();
+        int obsDim = policy.obsDim();
         int actionDim = policy.actionDim();
-        double[] obs = new double[env.observationSize()];
-        double[] action = new double[actionDim];
-        double[] clipped = new double[actionDim];
-        double[] logp = new double[1];
-        double[] value = new double[1];
-        Workspace ws = policy.workspace(1);
-        StepResult step = new StepResult(env.observationSize());
+        double[] obs = new double[k * obsDim];       // the playing instances' observations, in rows
+        double[] actions = new double[k * actionDim];
+        double[] toEnv = new double[k * actionDim];
+        double[] logp = new double[k];
+        int[] row = new int[k];                      // instance -> its row in obs, for the instances playing
+        int[] episodeOf = new int[k];                // instance -> the episode it plays, or -1 once done
+        double[] total = new double[k];
+        int[] length = new int[k];
+        StepResult[] steps = new StepResult[k];
+        Workspace ws = policy.workspace(k);
         SplittableRandom unused = new SplittableRandom(seed);
+        ActionSpace.Box box = policy.actionSpace() instanceof ActionSpace.Box b ? b : null;
         double[] returns = new double[episodes];
         int[] lengths = new int[episodes];
-        for (int e = 0; e < episodes; e++) {
-            env.reset(seed + e, obs);
-            double total = 0;
-            int length = 0;
-            boolean done = false;
-            while (!done) {
-                policy.act(obs, 1, unused, true, action, logp, value, ws);
-                double[] toEnv = action;
-                if (policy.actionSpace() instanceof ActionSpace.Box box) {
-                    for (int j = 0; j < actionDim; j++) {
-                        clipped[j] = Math.max(box.low()[j], Math.min(box.high()[j], action[j]));
-                    }
-                    toEnv = clipped;
+        int next = 0;
+        for (int i = 0; i < k; i++) {
+            steps[i] = new StepResult(obsDim);
+            episodeOf[i] = next++;
+            envs.get(i).startReset(new SplittableRandom(seed + episodeOf[i]), steps[i].observation);
+        }
+        for (int i = 0; i < k; i++) {
+            envs.get(i).finishReset(steps[i].observation);
+        }
+        while (true) {
+            int m = 0;
+            for (int i = 0; i < k; i++) {
+                if (episodeOf[i] >= 0) {
+                    System.arraycopy(steps[i].observation, 0, obs, m * obsDim, obsDim);
+                    row[i] = m++;
                 }
-                env.step(toEnv, 0, step);
-                total += step.reward;
-                length++;
-                System.arraycopy(step.observation, 0, obs, 0, obs.length);
-                done = step.terminated || step.truncated;
             }
-            returns[e] = total;
-            lengths[e] = length;
+            if (m == 0) {
+                break;
+            }
+            policy.act(obs, m, unused, true, actions, logp, null, ws);
+            for (int j = 0; j < m * actionDim; j++) {
+                int d = j % actionDim;
+                toEnv[j] = box == null ? actions[j] : Math.max(box.low()[d], Math.min(box.high()[d], actions[j]));
+            }
+            for (int i = 0; i < k; i++) {
+                if (episodeOf[i] >= 0) {
+                    envs.get(i).startStep(toEnv, row[i] * actionDim, steps[i]);
+                }
+            }
+            for (int i = 0; i < k; i++) {
+                if (episodeOf[i] >= 0) {
+                    envs.get(i).finishStep(steps[i]);
+                    total[i] += steps[i].reward;
+                    length[i]++;
+                }
+            }
+            for (int i = 0; i < k; i++) {
+                if (episodeOf[i] >= 0 && steps[i].done()) {
+                    returns[episodeOf[i]] = total[i];
+                    lengths[episodeOf[i]] = length[i];
+                    total[i] = 0;
+                    length[i] = 0;
+                    episodeOf[i] = next < episodes ? next++ : -1;
+                    if (episodeOf[i] >= 0) {
+                        envs.get(i).startReset(new SplittableRandom(seed + episodeOf[i]), steps[i].observation);
+                    }
+                }
+            }
+            for (int i = 0; i < k; i++) {
+                if (episodeOf[i] >= 0 && length[i] == 0) {
+                    envs.get(i).finishReset(steps[i].observation);
+                }
+            }
         }
         return new Result(envId, returns, lengths);
     }
