@@ -3,9 +3,9 @@
     python3 barrier.py <folder of trpo_env.py> <barrier folder> <N>
 
 CartPole-shaped (4 observations, 2 actions), every episode 3 steps long, so all N environments reset together.
-Each process marks its k-th step or reset in the barrier folder, then waits until N processes have marked the
-same one: a caller that waits for one environment's answer before asking the next never gets past the first
-request, and this process exits after 20 s naming how many stepped at once.
+Each process marks its start, and its k-th step or reset, in the barrier folder, then waits until N processes have
+marked the same one: a caller that waits for one process's spec or answer before starting or asking the next never
+gets past the first, and this process exits after 20 s naming how many were working at once.
 """
 import os
 import sys
@@ -23,7 +23,7 @@ class Space:
 
 class Barrier:
     observation_space = action_space = Space()
-    counts = {"reset": 0, "step": 0}
+    counts = {"start": 0, "reset": 0, "step": 0}
 
     def wait(self, kind):
         k = self.counts[kind]
@@ -52,4 +52,5 @@ class Barrier:
         return [float(self.t), float(action), 0.0, 0.0], 1.0, self.t >= 3, False, {}
 
 
+Barrier().wait("start")  # the spec comes only once all N processes have been started
 serve(Barrier(), max_episode_steps=100)

@@ -132,6 +132,83 @@ public final class Environments {
         return factory.get();
     }
 
+    /**
+     * Creates {@code count} instances of {@code id}. Child processes are started and read for their spec at the same
+     * time, so simulators that take long to load do so together; if one cannot be created, those that were are
+     * closed and the first failure (in instance order) is thrown.
+     */
+    public static List<Environment> create(String id, int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be >= 1, got " + count);
+        }
+        Environment[] made = new Environment[count];
+        RuntimeException[] failed = new RuntimeException[count];
+        if (ProcessEnvironment.isProcessId(id) && count > 1) {
+            Thread[] starters = new Thread[count];
+            for (int i = 0; i < count; i++) {
+                int k = i;
+                starters[i] = new Thread(() -> {
+                    try {
+                        made[k] = create(id);
+                    } catch (RuntimeException e) {
+                        failed[k] = e;
+                    }
+                }, "trpo-env-start-" + i);
+                starters[i].start();
+            }
+            for (Thread t : starters) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    // the starters end on their own (each process answers or times out): wait for them, then report
+                    for (Thread u : starters) {
+                        joinQuietly(u);
+                    }
+                    closeAll(made);
+                    throw new IllegalStateException("interrupted while starting " + count + " instances of " + id, e);
+                }
+            }
+        } else {
+            for (int i = 0; i < count && (i == 0 || failed[i - 1] == null); i++) {
+                try {
+                    made[i] = create(id);
+                } catch (RuntimeException e) {
+                    failed[i] = e;
+                }
+            }
+        }
+        for (RuntimeException e : failed) {
+            if (e != null) {
+                closeAll(made);
+                throw e;
+            }
+        }
+        return List.of(made);
+    }
+
+    private static void closeAll(Environment[] envs) {
+        for (Environment e : envs) {
+            if (e != null) {
+                e.close();
+            }
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** @return one new instance of every registered environment, in {@link #ids()} order */
     public static List<Environment> createAll() {
         List<Environment> all = new ArrayList<>();

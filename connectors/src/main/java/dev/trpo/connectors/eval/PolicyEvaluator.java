@@ -1,6 +1,5 @@
 package dev.trpo.connectors.eval;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -65,11 +64,8 @@ public final class PolicyEvaluator {
         if (environments < 1) {
             throw new IllegalArgumentException("environments must be >= 1, got " + environments);
         }
-        List<Environment> envs = new ArrayList<>();
+        List<Environment> envs = Environments.create(envId, Math.min(environments, episodes));
         try {
-            for (int i = 0; i < Math.min(environments, episodes); i++) {
-                envs.add(Environments.create(envId));
-            }
             return evaluate(policy, envs, episodes, seed);
         } finally {
             envs.forEach(Environment::close);

@@ -95,17 +95,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.kafkaProps = Map.copyOf(Objects.requireNonNull(kafkaProps, "kafkaProps"));
         Objects.requireNonNull(registry, "registry");
         this.topics = Topics.forRun(config.runId());
-        this.envs = new Environment[config.actors()];
-        for (int i = 0; i < envs.length; i++) {
-            try {
-                envs[i] = Environments.create(config.envId());
-            } catch (RuntimeException e) {
-                for (int j = 0; j < i; j++) {
-                    envs[j].close();
-                }
-                throw e;
-            }
-        }
+        this.envs = Environments.create(config.envId(), config.actors()).toArray(Environment[]::new);
         Tags tags = Tags.of("run", config.runId(), "env", config.envId());
         this.tags = tags;
         this.registry = registry;

@@ -145,6 +145,26 @@ class ProcessEnvironmentTest {
     }
 
     @Test
+    void instancesThatCannotAllStartAreAllClosedAndTheFirstFailureIsReported(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        // once.py: the first process serves, every later one exits with status 3
+        String id = script("once.py", PYTHON_DIR.toString(), tmp.resolve("licence").toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Environments.create(id, 3));
+        assertTrue(e.getMessage().contains("exited before writing its spec") && e.getMessage().contains("exit status 3")
+                && e.getMessage().contains("the simulator licence is in use"), e.getMessage());
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (ProcessHandle.current().descendants().anyMatch(p -> p.isAlive()
+                && p.info().commandLine().orElse("").contains("once.py"))) {
+            assertTrue(System.nanoTime() < deadline, "the instance that did start is closed");
+            Thread.sleep(50);
+        }
+        try (Environment one = Environments.create(script("counter.py", PYTHON_DIR.toString()), 1).get(0)) {
+            assertEquals(4, one.observationSize(), "a count of one is one ordinary instance");
+        }
+        assertThrows(IllegalArgumentException.class, () -> Environments.create("CartPole-v1", 0));
+    }
+
+    @Test
     void aBadSpecNamesTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Environments.create(script("badspec.py")));

@@ -85,10 +85,11 @@ class ConnectorRuntimeTest {
     }
 
     @Test
-    void environmentsInChildProcessesStepAndResetAllAtOnce(@org.junit.jupiter.api.io.TempDir java.nio.file.Path barrier)
+    void environmentsInChildProcessesStartStepAndResetAllAtOnce(@org.junit.jupiter.api.io.TempDir java.nio.file.Path barrier)
             throws Exception {
-        // barrier.py answers its k-th step (or reset) only once all 4 processes have received their k-th: a connector
-        // that waited for each answer before asking the next process would stall at the first reset
+        // barrier.py writes its spec only once all 4 processes have started, and answers its k-th step (or reset) only
+        // once all 4 have received their k-th: a connector that waited for each process before starting or asking
+        // the next would stall at the first
         String env = dev.trpo.connectors.env.ProcessEnvironment.PREFIX + "python3 "
                 + java.nio.file.Path.of("src/test/resources/process-env/barrier.py").toAbsolutePath() + " "
                 + java.nio.file.Path.of("python").toAbsolutePath() + " " + barrier + " 4";
@@ -107,9 +108,9 @@ class ConnectorRuntimeTest {
         List<Transition> records = readTransitions(KAFKA.bootstrapServers(), topics, 28);
         assertEquals(28, records.size());
         assertEquals(8L, records.stream().filter(Transition::getTerminated).count(), "episodes end at steps 3 and 6");
-        // 7 steps and 3 resets (the first and after steps 3 and 6) by each of the 4 processes
+        // a start, 7 steps and 3 resets (the first and after steps 3 and 6) by each of the 4 processes
         try (var marks = java.nio.file.Files.list(barrier)) {
-            assertEquals(40L, marks.count());
+            assertEquals(44L, marks.count());
         }
     }
 
