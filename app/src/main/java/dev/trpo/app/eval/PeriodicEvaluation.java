@@ -102,6 +102,12 @@ public final class PeriodicEvaluation {
         return e;
     }
 
+    /** Whether the last evaluation was of {@code snapshot}'s version (so {@link #evaluated} plays nothing). */
+    public boolean hasEvaluated(PolicySnapshot snapshot) {
+        Evaluated e = last.get();
+        return e != null && e.version() == snapshot.getVersion();
+    }
+
     /** The evaluation of {@code snapshot}: the last one when it was of this version, else a new one. */
     public Evaluated evaluated(PolicySnapshot snapshot) {
         Evaluated e = last.get();

@@ -501,6 +501,11 @@ public final class TrainCommand implements Callable<Integer> {
             // the run its policy: the folder is written without the evaluation, and the run is reported as failed.
             PolicyEvaluator.Result eval = null;
             String finalEvalError = null;
+            if (!quiet && !interrupted && !evaluation.hasEvaluated(last)) {
+                // a slow simulator's episodes take a while: say what the wait is for
+                System.err.printf(Locale.ROOT, "final evaluation of version %d: %d deterministic episodes on %d instances%n",
+                        last.getVersion(), evalEpisodes, Math.min(actors, evalEpisodes));
+            }
             try {
                 // a signalled run writes its folder at once: its policy can be evaluated later with trpo eval
                 eval = interrupted ? null : evaluation.evaluated(last).result();

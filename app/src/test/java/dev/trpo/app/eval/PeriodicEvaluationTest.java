@@ -66,10 +66,16 @@ class PeriodicEvaluationTest {
         assertEquals(good.mean(), registry.get(PeriodicEvaluation.BEST_RETURN).gauge().value(), 0.0);
         assertEquals(2.0, registry.get(PeriodicEvaluation.EVALUATIONS).counter().count(), 0.0);
 
+        assertTrue(e.hasEvaluated(falling) && !e.hasEvaluated(balancing), "only the last evaluation counts");
         assertSame(bad, e.evaluated(falling), "the version just evaluated is not played again");
         assertEquals(2.0, registry.get(PeriodicEvaluation.EVALUATIONS).counter().count(), 0.0);
         assertEquals(good.mean(), e.evaluated(balancing).mean(), 0.0, "another version is evaluated anew");
         assertEquals(3.0, registry.get(PeriodicEvaluation.EVALUATIONS).counter().count(), 0.0);
+
+        PeriodicEvaluation onThree = new PeriodicEvaluation("r3", ENV, 10, 5, 1_000_001, 3, new SimpleMeterRegistry());
+        assertEquals(good.mean(), onThree.evaluate(balancing).mean(), 0.0, "the same figure on three instances");
+        assertThrows(IllegalArgumentException.class,
+                () -> new PeriodicEvaluation("r", ENV, 1, 2, 7, 0, new SimpleMeterRegistry()));
 
         PeriodicEvaluation.Evaluated tie = e.evaluate(snapshot(30, 10.0));
         assertEquals(good.mean(), tie.mean(), 0.0);
