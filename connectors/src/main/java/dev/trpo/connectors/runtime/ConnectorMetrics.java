@@ -23,9 +23,10 @@ public final class ConnectorMetrics {
     /** Counter: transitions the producer failed to deliver. */
     public static final String SEND_ERRORS = "trpo.connector.send.errors";
     /**
-     * Function counter, seconds: time spent inside the environments' step and reset calls. Its rate over the rate of
-     * {@link #TRANSITIONS} is the mean time a step takes; its rate alone is the share of one core the simulators use
-     * (for a process environment, the round trip to the child process).
+     * Function counter, seconds: the connector's wall time in its environments' step and reset calls. Environments
+     * that compute elsewhere (child processes, robots) step at the same time, so N of them working together count
+     * once. Its rate is the share of the connector's time the environments take: near 1, the simulators are what
+     * limits the connector (for process environments, more actors help); near 0, the policy and Kafka are.
      */
     public static final String ENV_SECONDS = "trpo.connector.env.seconds";
 

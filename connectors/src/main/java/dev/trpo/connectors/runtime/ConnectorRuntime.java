@@ -112,7 +112,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.policyWait = Timer.builder(ConnectorMetrics.POLICY_WAIT).tags(tags)
                 .description("time spent waiting for a policy version").register(registry);
         FunctionCounter.builder(ConnectorMetrics.ENV_SECONDS, this, r -> r.envNanos / 1e9).tags(tags)
-                .description("time spent inside the environments' step and reset (a simulator or robot's own speed)")
+                .description("wall time in the environments' step and reset calls (those in child processes overlap)")
                 .baseUnit("seconds").register(registry);
         Gauge.builder(ConnectorMetrics.POLICY_VERSION, actingVersion, AtomicLong::doubleValue).tags(tags)
                 .description("the policy version the actors act with").register(registry);
