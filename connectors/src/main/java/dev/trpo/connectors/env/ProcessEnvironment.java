@@ -191,7 +191,7 @@ public final class ProcessEnvironment implements Environment {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, ProcessEnvironment::ownThread);
         String spec;
         try {
             spec = first.get(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -461,6 +461,16 @@ public final class ProcessEnvironment implements Environment {
 
     private static String abbreviate(String s) {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    /**
+     * Runs a blocking read on a thread of its own, not the common pool's: on 2 cores that pool has one thread, and
+     * several processes starting together must each be read while the others are still loading.
+     */
+    private static void ownThread(Runnable read) {
+        Thread t = new Thread(read, "trpo-env-handshake");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The last line the process wrote before its spec, if any, and where such output belongs. */
