@@ -12,6 +12,7 @@ import dev.trpo.app.cli.UsageException;
 import dev.trpo.connectors.env.Environment;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.env.StepResult;
+import dev.trpo.connectors.env.TraceReplayer;
 import dev.trpo.policy.ActionSpace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -126,15 +127,13 @@ public final class EnvCheckCommand implements Callable<Integer> {
         List<double[]> observations = new ArrayList<>();
         observations.add(obs.clone());
         String nonFinite = firstNonFinite(obs, "the reset's observation");
-        double[] action = new double[space.actionDim()];
         StepResult r = new StepResult(obsSize);
         double[] rewards = new double[limit + 1];
         double total = 0;
         int steps = 0;
         boolean done = false;
         while (!done && steps <= limit) {
-            randomAction(space, actions, action);
-            env.step(action, r);
+            env.step(TraceReplayer.randomActions(space, 1, actions).get(0), r);
             steps++;
             rewards[steps - 1] = r.reward;
             total += r.reward;
@@ -157,21 +156,5 @@ public final class EnvCheckCommand implements Callable<Integer> {
             }
         }
         return null;
-    }
-
-    /** Uniform over the discrete actions, or over the box (over [-1, 1] where a bound is infinite). */
-    private static void randomAction(ActionSpace space, SplittableRandom rng, double[] out) {
-        if (space instanceof ActionSpace.Discrete d) {
-            out[0] = rng.nextInt(d.n());
-            return;
-        }
-        ActionSpace.Box box = (ActionSpace.Box) space;
-        double[] low = box.low();
-        double[] high = box.high();
-        for (int i = 0; i < out.length; i++) {
-            double lo = Double.isFinite(low[i]) ? low[i] : -1;
-            double hi = Double.isFinite(high[i]) ? high[i] : 1;
-            out[i] = lo + (hi - lo) * rng.nextDouble();
-        }
     }
 }

@@ -157,24 +157,15 @@ public final class Environments {
                 starters[i].start();
             }
             for (Thread t : starters) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    // the starters end on their own (each process answers or times out): wait for them, then report
-                    for (Thread u : starters) {
-                        joinQuietly(u);
-                    }
-                    closeAll(made);
-                    throw new IllegalStateException("interrupted while starting " + count + " instances of " + id, e);
-                }
+                joinQuietly(t); // each ends once its process has written its spec, exited or timed out
             }
         } else {
-            for (int i = 0; i < count && (i == 0 || failed[i - 1] == null); i++) {
+            for (int i = 0; i < count; i++) {
                 try {
                     made[i] = create(id);
                 } catch (RuntimeException e) {
                     failed[i] = e;
+                    break;
                 }
             }
         }

@@ -54,7 +54,7 @@ public final class TraceReplayer {
 
     /**
      * @return {@code n} actions drawn uniformly from the space (an index for Discrete, per-dimension uniform in
-     *         [low, high) for Box)
+     *         [low, high) for Box, over [-1, 1) on a side where the bound is infinite)
      */
     public static List<double[]> randomActions(ActionSpace space, int n, RandomGenerator rng) {
         List<double[]> actions = new ArrayList<>(n);
@@ -67,7 +67,9 @@ public final class TraceReplayer {
                 double[] high = box.high();
                 double[] a = new double[low.length];
                 for (int j = 0; j < a.length; j++) {
-                    a[j] = low[j] + (high[j] - low[j]) * rng.nextDouble();
+                    double lo = Double.isFinite(low[j]) ? low[j] : -1;
+                    double hi = Double.isFinite(high[j]) ? high[j] : 1;
+                    a[j] = lo + (hi - lo) * rng.nextDouble();
                 }
                 actions.add(a);
             }

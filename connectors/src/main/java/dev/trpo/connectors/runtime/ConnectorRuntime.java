@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>Per step batch: the policy acts on all N raw observations at once (it normalises them with the snapshot's
  * statistics), each actor's sample coming from its own seeded generator; every environment is started on its action
  * (a continuous action clipped to the space, while the record keeps the unclipped sample and its log-probability)
- * before any is finished ({@link Environment#startStep}), so child processes and robots step at the same time, and
- * the environments whose episode ended are reset the same way; V(next obs) is computed, again batched, for the actors whose step was truncated or is the
- * last they take under the current version; then the N records are sent. Buffers are allocated once.
+ * before any is finished ({@link Environment#startStep}), so child processes and robots step at the same time;
+ * V(next obs) is computed, again batched, for the actors whose step was truncated or is the last they take under
+ * the current version; then the N records are sent, and the environments whose episode ended are reset the same
+ * way. Buffers are allocated once.
  *
  * <p>Sync mode: the step batches under one version number exactly {@code stepsPerVersion}; then the actors wait
  * for a newer version. Async mode: when a newer version has arrived, the current batch is the last under the
