@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -132,12 +133,20 @@ public final class Environments {
         return factory.get();
     }
 
+    /** {@link #create(String, int, IntFunction)} with instances named {@code instance-<index>}. */
+    public static List<Environment> create(String id, int count) {
+        return create(id, count, i -> "instance-" + i);
+    }
+
     /**
      * Creates {@code count} instances of {@code id}. Child processes are started and read for their spec at the same
-     * time, so simulators that take long to load do so together; if one cannot be created, those that were are
-     * closed and the first failure (in instance order) is thrown.
+     * time, so simulators that take long to load do so together, and each is told its instance's name and index
+     * ({@link ProcessEnvironment#INSTANCE_VARIABLE}); if one cannot be created, those that were are closed and the
+     * first failure (in instance order) is thrown.
+     *
+     * @param name the name of the instance of each index: an actor's id, say
      */
-    public static List<Environment> create(String id, int count) {
+    public static List<Environment> create(String id, int count, IntFunction<String> name) {
         if (count < 1) {
             throw new IllegalArgumentException("count must be >= 1, got " + count);
         }
@@ -149,7 +158,7 @@ public final class Environments {
                 int k = i;
                 starters[i] = new Thread(() -> {
                     try {
-                        made[k] = create(id);
+                        made[k] = new ProcessEnvironment(id, name.apply(k), k);
                     } catch (RuntimeException e) {
                         failed[k] = e;
                     }
@@ -162,7 +171,7 @@ public final class Environments {
         } else {
             for (int i = 0; i < count; i++) {
                 try {
-                    made[i] = create(id);
+                    made[i] = ProcessEnvironment.isProcessId(id) ? new ProcessEnvironment(id, name.apply(i), i) : create(id);
                 } catch (RuntimeException e) {
                     failed[i] = e;
                     break;

@@ -62,6 +62,14 @@ public final class ProcessEnvironment implements Environment {
 
     /** The id prefix that names a command instead of a registered environment. */
     public static final String PREFIX = "process:";
+    /**
+     * Environment variable that names the instance a process serves: an actor's id ({@code <actor-id-prefix>-<index>},
+     * unique over a fleet of connectors whose prefixes differ), {@code eval-<index>} for an evaluation's, or
+     * {@code instance-<index>}. A bridge to a fleet of robots or simulator servers picks its own by it.
+     */
+    public static final String INSTANCE_VARIABLE = "TRPO_ENV_INSTANCE";
+    /** Environment variable with the instance's index among those started together (0, 1, ...). */
+    public static final String INDEX_VARIABLE = "TRPO_ENV_INDEX";
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessEnvironment.class);
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -138,6 +146,16 @@ public final class ProcessEnvironment implements Environment {
      * @throws IllegalArgumentException naming the command when it cannot start, exits, or writes no valid spec
      */
     public ProcessEnvironment(String id) {
+        this(id, "instance-0", 0);
+    }
+
+    /**
+     * Starts the command of {@code id} for the instance {@code instance}, the {@code index}-th of those started
+     * together, which the process finds in {@value #INSTANCE_VARIABLE} and {@value #INDEX_VARIABLE}.
+     *
+     * @throws IllegalArgumentException naming the command when it cannot start, exits, or writes no valid spec
+     */
+    public ProcessEnvironment(String id, String instance, int index) {
         if (!isProcessId(id) || id.substring(PREFIX.length()).isBlank()) {
             throw new IllegalArgumentException("'" + id + "' names no command: use " + PREFIX + "<command> [args...],"
                     + " e.g. " + PREFIX + "python3 connectors/python/cartpole.py");
@@ -145,7 +163,10 @@ public final class ProcessEnvironment implements Environment {
         this.id = id;
         this.command = List.of(id.substring(PREFIX.length()).strip().split("\\s+"));
         try {
-            this.process = new ProcessBuilder(command).start();
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().put(INSTANCE_VARIABLE, instance);
+            builder.environment().put(INDEX_VARIABLE, String.valueOf(index));
+            this.process = builder.start();
         } catch (IOException e) {
             throw new IllegalArgumentException("environment " + id + ": cannot start " + command.get(0) + " ("
                     + e.getMessage() + "); check the command and that it is executable here", e);
@@ -167,8 +188,8 @@ public final class ProcessEnvironment implements Environment {
             throw e;
         }
         LIVE.add(this);
-        LOG.debug("process environment started id={} pid={} observation_size={} action={} max_episode_steps={}",
-                id, process.pid(), observationSize, actionSpace, maxEpisodeSteps);
+        LOG.debug("process environment started id={} instance={} pid={} observation_size={} action={} max_episode_steps={}",
+                id, instance, process.pid(), observationSize, actionSpace, maxEpisodeSteps);
     }
 
     /**

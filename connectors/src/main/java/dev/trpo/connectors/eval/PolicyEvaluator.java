@@ -64,7 +64,7 @@ public final class PolicyEvaluator {
         if (environments < 1) {
             throw new IllegalArgumentException("environments must be >= 1, got " + environments);
         }
-        List<Environment> envs = Environments.create(envId, Math.min(environments, episodes));
+        List<Environment> envs = Environments.create(envId, Math.min(environments, episodes), i -> "eval-" + i);
         try {
             return evaluate(policy, envs, episodes, seed);
         } finally {

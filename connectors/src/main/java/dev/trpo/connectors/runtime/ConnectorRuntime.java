@@ -96,7 +96,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.kafkaProps = Map.copyOf(Objects.requireNonNull(kafkaProps, "kafkaProps"));
         Objects.requireNonNull(registry, "registry");
         this.topics = Topics.forRun(config.runId());
-        this.envs = Environments.create(config.envId(), config.actors()).toArray(Environment[]::new);
+        this.envs = Environments.create(config.envId(), config.actors(), config::actorId).toArray(Environment[]::new);
         Tags tags = Tags.of("run", config.runId(), "env", config.envId());
         this.tags = tags;
         this.registry = registry;

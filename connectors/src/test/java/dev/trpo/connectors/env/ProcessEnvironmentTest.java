@@ -165,6 +165,24 @@ class ProcessEnvironmentTest {
     }
 
     @Test
+    void eachProcessIsToldWhichInstanceItServes(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        // a bridge to a fleet of robots picks its robot by TRPO_ENV_INSTANCE (an actor's id, eval-<i>, ...)
+        String id = script("whoami.py", PYTHON_DIR.toString(), tmp.toString());
+        java.util.List<Environment> arms = Environments.create(id, 3, i -> "arm-" + i);
+        arms.forEach(Environment::close);
+        try (Environment single = Environments.create(id)) {
+            assertEquals(1, single.observationSize());
+        }
+        java.util.Map<String, String> seen = new java.util.TreeMap<>();
+        try (var files = java.nio.file.Files.list(tmp)) {
+            for (Path f : files.toList()) {
+                seen.put(f.getFileName().toString(), java.nio.file.Files.readString(f));
+            }
+        }
+        assertEquals(java.util.Map.of("arm-0", "0", "arm-1", "1", "arm-2", "2", "instance-0", "0"), seen);
+    }
+
+    @Test
     void aBadSpecNamesTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Environments.create(script("badspec.py")));

@@ -91,6 +91,19 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void theEvaluationsProcessesAreToldTheyServeAnEvaluation(@org.junit.jupiter.api.io.TempDir Path told) throws Exception {
+        String env = ProcessEnvironment.PREFIX + "python3 " + Path.of("src/test/resources/process-env/whoami.py")
+                .toAbsolutePath() + " " + Path.of("python").toAbsolutePath() + " " + told;
+        ActorCritic policy = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {4}, Activation.TANH, 0.0,
+                false, 1L);
+        assertEquals(3, PolicyEvaluator.evaluate(policy, env, 3, 1, 2).returns().length);
+        try (var files = java.nio.file.Files.list(told)) {
+            assertEquals(java.util.List.of("eval-0", "eval-1"), files.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "two instances play the three episodes");
+        }
+    }
+
+    @Test
     void nonsenseCountsAreRefused() {
         ActorCritic policy = policyFor("CartPole-v1", 0.0);
         assertThrows(IllegalArgumentException.class, () -> PolicyEvaluator.evaluate(policy, "CartPole-v1", 0, 1, 1));

@@ -115,6 +115,29 @@ class ConnectorRuntimeTest {
     }
 
     @Test
+    void eachActorsProcessIsToldTheActorsId(@org.junit.jupiter.api.io.TempDir java.nio.file.Path told) throws Exception {
+        String env = dev.trpo.connectors.env.ProcessEnvironment.PREFIX + "python3 "
+                + java.nio.file.Path.of("src/test/resources/process-env/whoami.py").toAbsolutePath() + " "
+                + java.nio.file.Path.of("python").toAbsolutePath() + " " + told;
+        Topics topics = Topics.forRun("whoami");
+        createTopics(KAFKA.bootstrapServers(), topics, 1);
+        publishPolicy(KAFKA.bootstrapServers(), topics, env, ActorCritic.create(1, new dev.trpo.policy.ActionSpace.Discrete(2),
+                new int[] {8}, dev.trpo.policy.Activation.TANH, 0.0, false, 1L), 0);
+        ConnectorConfig config = new ConnectorConfig(topics.runId(), env, 2, 3, 3, ConnectorMode.SYNC, "robot-cell-7",
+                3, 0);
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), new SimpleMeterRegistry())) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(60, TimeUnit.SECONDS));
+            assertNull(runtime.failure());
+        }
+        try (var files = java.nio.file.Files.list(told)) {
+            assertEquals(List.of("robot-cell-7-0", "robot-cell-7-1"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        assertEquals("1", java.nio.file.Files.readString(told.resolve("robot-cell-7-1")));
+    }
+
+    @Test
     void publishesActorsTimesStepsWellFormedTransitionsForAGivenPolicy() throws Exception {
         Topics topics = Topics.forRun("well-formed");
         createTopics(KAFKA.bootstrapServers(), topics, 3);
