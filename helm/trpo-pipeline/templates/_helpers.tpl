@@ -366,6 +366,9 @@ All value validation, in one place. Every problem is listed in one failure so a 
 {{- if and (ne (toString $v.trainer.evalEpisodes) "") (lt (int64 $v.trainer.evalEpisodes) 1) -}}
 {{- $errors = append $errors (printf "trainer.evalEpisodes must be >= 1, got %v" $v.trainer.evalEpisodes) -}}
 {{- end -}}
+{{- if and (ne (toString $v.trainer.evalParallel) "") (lt (int64 $v.trainer.evalParallel) 1) -}}
+{{- $errors = append $errors (printf "trainer.evalParallel must be >= 1, got %v" $v.trainer.evalParallel) -}}
+{{- end -}}
 {{- if lt (int $v.streams.replicaCount) 0 -}}
 {{- $errors = append $errors (printf "streams.replicaCount must be >= 0, got %v" $v.streams.replicaCount) -}}
 {{- end -}}

@@ -169,6 +169,21 @@ class CommandLineTest {
         assertTrue(runDir.err().contains("cannot create the run folder " + file.resolve("run")
                 + " (Not a directory): choose another --run-dir"), runDir.err());
 
+        // a folder that holds another run is not written over unless asked
+        java.nio.file.Path earlier = Files.createTempDirectory("trpo-earlier-run");
+        Files.writeString(earlier.resolve("summary.json"), "{\"seed\": 1}");
+        Result taken = run("train", "--env", "CartPole-v1", "--run-dir", earlier.toString(), "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, taken.code(), taken.err());
+        assertTrue(taken.err().contains("the run folder " + earlier + " holds an earlier run (summary.json): choose another"
+                + " --run-dir, or add --overwrite to replace that run"), taken.err());
+        assertEquals("{\"seed\": 1}", Files.readString(earlier.resolve("summary.json")), "the earlier run is untouched");
+
+        Result evalParallel = run("trainer", "--run-id", "r1", "--env", "CartPole-v1", "--eval-every", "10",
+                "--eval-parallel", "0", "--metrics-port", "0");
+        assertEquals(Main.EXIT_USAGE, evalParallel.code(), evalParallel.err());
+        assertTrue(evalParallel.err().contains("--eval-parallel must be >= 1 (environment instances), got 0"),
+                evalParallel.err());
+
         Result env = run("train", "--env", "Pong-v5", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, env.code(), env.err());
         assertTrue(env.err().contains("CartPole-v1"), "lists the known environments: " + env.err());

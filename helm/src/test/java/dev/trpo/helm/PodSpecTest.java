@@ -154,11 +154,13 @@ class PodSpecTest {
 
     @Test
     void periodicEvaluationReachesTheTrainer() {
-        Map<String, String> settings = RenderedChart.render(Map.of("trainer.evalEvery", 10, "trainer.evalEpisodes", 5))
+        Map<String, String> settings = RenderedChart.render(Map.of("trainer.evalEvery", 10, "trainer.evalEpisodes", 5,
+                "trainer.evalParallel", 4))
                 .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
         assertEquals("10", settings.get("TRPO_TRAINER_EVAL_EVERY"));
         assertEquals("5", settings.get("TRPO_TRAINER_EVAL_EPISODES"));
+        assertEquals("4", settings.get("TRPO_TRAINER_EVAL_PARALLEL"));
     }
 
     @Test
@@ -167,7 +169,8 @@ class PodSpecTest {
                 .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
         for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_CONNECTOR_ASYNC_MAX_STEPS_PER_VERSION", "TRPO_STREAMS_GAMMA", "TRPO_STREAMS_LAMBDA", "TRPO_STREAMS_SEGMENT_LENGTH",
-                "TRPO_TRAINER_BATCH_STEPS", "TRPO_TRAINER_EVAL_EVERY", "TRPO_TRAINER_EVAL_EPISODES")) {
+                "TRPO_TRAINER_BATCH_STEPS", "TRPO_TRAINER_EVAL_EVERY", "TRPO_TRAINER_EVAL_EPISODES",
+                "TRPO_TRAINER_EVAL_PARALLEL")) {
             assertFalse(settings.containsKey(key), key);
         }
         assertEquals("8", settings.get("TRPO_CONNECTOR_ACTORS"));

@@ -25,7 +25,7 @@ class SettingsContractTest {
                 "connectors.stepsPerVersion", 512, "connectors.asyncMaxStepsPerVersion", 1024,
                 "streams.gamma", 0.995, "streams.lambda", 0.9,
                 "streams.segmentLength", 64, "trainer.batchSteps", 8192, "trainer.evalEvery", 10,
-                "trainer.evalEpisodes", 5));
+                "trainer.evalEpisodes", 5, "trainer.evalParallel", 4));
         Map<String, String> settings = chart.get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
         Set<String> read = new TreeSet<>();

@@ -26,6 +26,7 @@ class ValueValidationTest {
                 Arguments.of("connectors.asyncMaxStepsPerVersion", -1, "connectors.asyncMaxStepsPerVersion must be >= 0"),
                 Arguments.of("trainer.evalEvery", -1, "trainer.evalEvery must be >= 0"),
                 Arguments.of("trainer.evalEpisodes", 0, "trainer.evalEpisodes must be >= 1"),
+                Arguments.of("trainer.evalParallel", 0, "trainer.evalParallel must be >= 1"),
                 Arguments.of("streams.gamma", 1.5, "streams.gamma must be in (0, 1]"),
                 Arguments.of("metrics.port", 0, "metrics.port must be in 1..65535"));
     }

@@ -6,9 +6,9 @@ package dev.trpo.app.train;
  * @param step              environment steps trained on so far
  * @param wallSeconds       seconds since the run started
  * @param policyVersion     the version just published
- * @param episodes          episodes finished so far
- * @param meanReturn10      mean training return of the last 10 episodes (NaN before the first)
- * @param meanReturn100     mean training return of the last 100 episodes (NaN before the first)
+ * @param episodes          episodes finished by {@code step} (abandoned ones aside)
+ * @param meanReturn10      mean training return of the last 10 of them (NaN before the first)
+ * @param meanReturn100     mean training return of the last 100 of them (NaN before the first)
  * @param kl                KL reached by the update that produced this version
  * @param entropy           policy entropy before that update
  * @param explainedVariance of the critic before that update
@@ -22,6 +22,12 @@ public record CurvePoint(long step, double wallSeconds, long policyVersion, long
     CurvePoint withEval(double mean) {
         return new CurvePoint(step, wallSeconds, policyVersion, episodes, meanReturn10, meanReturn100, kl, entropy,
                 explainedVariance, mean);
+    }
+
+    /** This point with the episode figures as of its step. */
+    CurvePoint withEpisodes(EpisodeLedger.Window w) {
+        return new CurvePoint(step, wallSeconds, policyVersion, w.episodes(), w.mean10(), w.mean100(), kl, entropy,
+                explainedVariance, evalMean);
     }
 
     String csv() {

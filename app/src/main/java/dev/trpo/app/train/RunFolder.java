@@ -29,10 +29,32 @@ import dev.trpo.app.cli.UsageException;
  * {@code best-policy.avro} (the best evaluated one) and {@code summary.json}.
  */
 public final class RunFolder {
+    /** What a run writes in its folder (and, while it runs on the embedded broker, the broker's and the streams' data). */
+    static final List<String> RUN_FILES = List.of("summary.json", "policy.avro", "best-policy.avro", "curve.csv", "curve.png",
+            "train.log", "kafka", "streams-state");
+
     private final Path dir;
 
+    /** The folder, created if need be; one that holds a run already is refused (see {@link #RunFolder(Path, boolean)}). */
     public RunFolder(Path dir) {
+        this(dir, false);
+    }
+
+    /**
+     * The folder, created if need be. A folder that holds an earlier run's files is refused unless {@code overwrite},
+     * which deletes them first: a run writing over another would otherwise leave the other's files that it does not
+     * write itself (a best-policy.avro, say) looking like its own.
+     */
+    public RunFolder(Path dir, boolean overwrite) {
         this.dir = dir;
+        List<String> earlier = RUN_FILES.stream().filter(f -> Files.exists(dir.resolve(f))).toList();
+        if (!earlier.isEmpty() && !overwrite) {
+            throw new UsageException("the run folder " + dir + " holds an earlier run (" + String.join(", ", earlier)
+                    + "): choose another --run-dir, or add --overwrite to replace that run");
+        }
+        for (String f : earlier) {
+            deleteTree(dir.resolve(f));
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -42,6 +64,17 @@ public final class RunFolder {
                     : e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
                     : e.getClass().getSimpleName();
             throw new UsageException("cannot create the run folder " + dir + " (" + why + "): choose another --run-dir");
+        }
+    }
+
+    private static void deleteTree(Path path) {
+        try (var paths = Files.walk(path)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UsageException("cannot replace the earlier run's " + path + " (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + "): remove it, or choose another --run-dir");
         }
     }
 

@@ -80,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
     /** How long a signalled run may take to stop and write its folder before the JVM exits anyway. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(60);
-    /** How long the target-return check waits for the episode topic to be read to its end. */
+    /** How long the target-return check and the run's end wait for the episode topic to be read to its end. */
     private static final Duration READ_TO_END = Duration.ofSeconds(10);
     static final String INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)";
     /** Solved thresholds of the built-in tasks (the targets), used for steps-to-threshold and the plot. */
@@ -128,6 +128,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--run-dir", description = "Folder for the results (default runs/<run-id>).")
     Path runDir;
+
+    @Option(names = "--overwrite", description = "Replace the run already in --run-dir (without it, such a folder is refused).")
+    boolean overwrite;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Hyper-parameters as a properties file (trpo.trainer.* keys) over the env's preset.")
     Path config;
@@ -285,7 +288,7 @@ public final class TrainCommand implements Callable<Integer> {
         String id = runId != null ? runId
                 : runIdPrefix(envId) + "-s" + seed + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Topics topics = Topics.forRun(id);
-        RunFolder folder = new RunFolder(runDir != null ? runDir : Path.of("runs", id));
+        RunFolder folder = new RunFolder(runDir != null ? runDir : Path.of("runs", id), overwrite);
         EnvSpec spec = TrainerCommand.envSpec(envId);
         // a plug-in or process environment has no built-in threshold: its --target-return stands in
         double threshold = THRESHOLDS.getOrDefault(envId, targetReturn != null ? targetReturn : Double.NaN);
@@ -352,10 +355,9 @@ public final class TrainCommand implements Callable<Integer> {
             ReturnWindow last10 = new ReturnWindow(10);
             ReturnWindow last100 = new ReturnWindow(100);
             TargetGate gate = new TargetGate(10);
+            // the run folder's learning figures: by the step that ended each episode, not by arrival
+            EpisodeLedger ledger = new EpisodeLedger(resumed == null ? 0 : resumed.getCounters().getTotalSteps(), actors);
             long episodes = 0;
-            long stepsToThreshold10 = -1;
-            long stepsToThreshold100 = -1;
-            long episodeSteps = 0;
             Progress progress = new Progress(System.err, terminal, trainedSteps);
             PolicySnapshot reachedBy = null; // the version that reached --target-return
             String evalFailure = null; // an evaluation's environment failed: the run stops, its results are kept
@@ -383,17 +385,12 @@ public final class TrainCommand implements Callable<Integer> {
                         readToEnd(episodeConsumer, arrived);
                     }
                     for (EpisodeSummary e : arrived) {
+                        // the progress bar shows the episodes as they arrive
                         episodes++;
-                        episodeSteps += e.getLength();
                         last10.add(e.getEpisodeReturn());
                         last100.add(e.getEpisodeReturn());
                         gate.add(e);
-                        if (stepsToThreshold10 < 0 && last10.full() && last10.mean() >= threshold) {
-                            stepsToThreshold10 = episodeSteps;
-                        }
-                        if (stepsToThreshold100 < 0 && last100.full() && last100.mean() >= threshold) {
-                            stepsToThreshold100 = episodeSteps;
-                        }
+                        ledger.add(e);
                     }
                     for (Published pub : newVersions) {
                         PolicySnapshot p = pub.snapshot();
@@ -482,6 +479,10 @@ public final class TrainCommand implements Callable<Integer> {
                             last100.mean(), gauge(registry, TrainerMetrics.KL), true);
                     progress.finish();
                 }
+                // the episodes of the last batch may not have arrived yet: they are committed with its segments
+                List<EpisodeSummary> rest = new ArrayList<>();
+                readToEnd(episodeConsumer, rest);
+                rest.forEach(ledger::add);
             } finally {
                 // assigned partitions and no offsets to commit: nothing to wait for (a default close waits out the
                 // pending fetch, up to fetch.max.wait.ms)
@@ -515,6 +516,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             PeriodicEvaluation.Evaluated best = evaluation.best();
             long totalTrained = last.getCounters().getTotalSteps();
+            // the curve's episode figures as of each version's steps, whatever the order the summaries arrived in
+            curve.replaceAll(point -> point.withEpisodes(ledger.at(point.step())));
+            EpisodeLedger.Window atEnd = ledger.at(totalTrained);
             if (eval != null && !curve.isEmpty() && curve.get(curve.size() - 1).policyVersion() == last.getVersion()) {
                 curve.set(curve.size() - 1, curve.get(curve.size() - 1).withEval(eval.mean()));
             }
@@ -540,7 +544,7 @@ public final class TrainCommand implements Callable<Integer> {
                 summary.put("resumed_from", resume.toAbsolutePath().normalize().toString());
                 summary.put("resumed_from_version", startVersion);
             }
-            summary.put("episodes", episodes);
+            summary.put("episodes", atEnd.episodes());
             summary.put("final_eval_mean", eval == null ? null : round(eval.mean(), 3));
             summary.put("final_eval_std", eval == null ? null : round(eval.std(), 3));
             summary.put("final_eval_episodes", evalEpisodes);
@@ -552,8 +556,10 @@ public final class TrainCommand implements Callable<Integer> {
             }
             summary.put("best_eval_mean", best == null ? null : round(best.mean(), 3));
             summary.put("best_eval_version", best == null ? null : best.snapshot().getVersion());
-            summary.put("final_train_mean_return_100", round(last100.mean(), 3));
+            summary.put("final_train_mean_return_100", round(atEnd.mean100(), 3));
             summary.put("threshold", Double.isNaN(threshold) ? null : threshold);
+            long stepsToThreshold10 = Double.isNaN(threshold) ? -1 : ledger.stepsTo(threshold, 10, totalTrained);
+            long stepsToThreshold100 = Double.isNaN(threshold) ? -1 : ledger.stepsTo(threshold, 100, totalTrained);
             summary.put("steps_to_threshold", stepsToThreshold10 < 0 ? null : stepsToThreshold10);
             summary.put("steps_to_threshold_w100", stepsToThreshold100 < 0 ? null : stepsToThreshold100);
             summary.put("rejected_updates", last.getCounters().getRejectedUpdates());
@@ -624,16 +630,16 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * Polls the episode topic up to the end it had when called (for read_committed: up to its last committed
-     * transaction), adding the summaries to {@code into}; gives up after {@link #READ_TO_END} (the gate then works
-     * on what arrived).
+     * transaction), adding the summaries to {@code into}; gives up after {@link #READ_TO_END} (the figures then use
+     * what arrived).
      */
     private static void readToEnd(KafkaConsumer<String, EpisodeSummary> consumer, List<EpisodeSummary> into) {
         Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
         long deadline = System.nanoTime() + READ_TO_END.toNanos();
         while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
             if (System.nanoTime() > deadline) {
-                LOG.warn("the episode topic was not read to its end within {}: the target-return check uses the "
-                        + "episodes that arrived", READ_TO_END);
+                LOG.warn("the episode topic was not read to its end within {}: the target-return check and the run's "
+                        + "learning figures use the episodes that arrived", READ_TO_END);
                 return;
             }
             consumer.poll(Duration.ofMillis(50)).forEach(r -> into.add(r.value()));

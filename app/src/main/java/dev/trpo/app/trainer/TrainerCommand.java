@@ -168,6 +168,11 @@ public final class TrainerCommand implements Callable<Integer> {
             description = "Deterministic episodes per evaluation (default 20).")
     int evalEpisodes;
 
+    @Option(names = "--eval-parallel", paramLabel = "N", defaultValue = "${env:TRPO_TRAINER_EVAL_PARALLEL:-1}",
+            description = "Environment instances an evaluation plays its episodes on at once, for a slow simulator or"
+                    + " one in a child process (default 1); the figures do not change.")
+    int evalParallel;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -185,6 +190,9 @@ public final class TrainerCommand implements Callable<Integer> {
             throw new UsageException("--eval-every must be >= 0 (0 = off) and --eval-episodes >= 1, got " + evalEvery
                     + " and " + evalEpisodes);
         }
+        if (evalParallel < 1) {
+            throw new UsageException("--eval-parallel must be >= 1 (environment instances), got " + evalParallel);
+        }
         Map<String, Object> props = kafka.reachableClientProperties();
         ExecutorService evaluator = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "trpo-trainer-evaluation");
@@ -195,7 +203,7 @@ public final class TrainerCommand implements Callable<Integer> {
         try (Observability observability = Observability.start(metrics.metricsPort());
              TrainerService trainer = new TrainerService(settings, props, observability.registry())) {
             PeriodicEvaluation evaluation = new PeriodicEvaluation(runId, env.envId(), evalEvery, evalEpisodes,
-                    seed + 1_000_000, observability.registry());
+                    seed + 1_000_000, evalParallel, observability.registry());
             trainer.onPublished(snapshot -> {
                 if (evaluation.due(snapshot.getVersion())) {
                     evaluator.execute(() -> logEvaluation(evaluation, snapshot));

@@ -71,4 +71,23 @@ class RunReportingTest {
         assertEquals(500, image.getHeight());
         assertEquals(500.0, new ObjectMapper().readTree(folder.summary().toFile()).get("final_eval_mean").asDouble());
     }
+
+    @Test
+    void overwritingARunFolderRemovesEveryFileOfTheEarlierRunAndNothingElse() throws Exception {
+        Path dir = tmp.resolve("again");
+        Files.createDirectories(dir.resolve("kafka").resolve("meta"));
+        Files.writeString(dir.resolve("kafka").resolve("meta").resolve("log"), "x");
+        Files.writeString(dir.resolve("best-policy.avro"), "an earlier run's best");
+        Files.writeString(dir.resolve("summary.json"), "{}");
+        Files.writeString(dir.resolve("notes.txt"), "the user's own");
+
+        RunFolder folder = new RunFolder(dir, true);
+
+        assertEquals(dir, folder.dir());
+        for (String f : RunFolder.RUN_FILES) {
+            assertTrue(!Files.exists(dir.resolve(f)), f + " of the earlier run is gone");
+        }
+        assertEquals("the user's own", Files.readString(dir.resolve("notes.txt")));
+        assertTrue(Files.exists(new RunFolder(tmp.resolve("fresh"), false).dir()), "a new folder needs no --overwrite");
+    }
 }

@@ -240,6 +240,18 @@ class TrainEndToEndTest {
         assertArrayEquals(bytesOf(a), bytesOf(EvalCommand.read(four.folder().policy())), "1 and 4 partitions");
         assertTrue(dev.trpo.connectors.eval.PolicyEvaluator.evaluate(Snapshots.toActorCritic(a), "CartPole-v1", 5,
                 3 + 1_000_000).mean() >= 150, "the version it stopped at plays the target");
+        // the learning figures place each episode at the step that ended it, not where its summary arrived
+        assertEquals(curveWithoutTimes(one), curveWithoutTimes(four), "the curve, 1 and 4 partitions");
+        for (String key : List.of("episodes", "final_train_mean_return_100", "steps_to_threshold")) {
+            assertEquals(one.summary().get(key), four.summary().get(key), key);
+        }
+        assertTrue(((Number) one.summary().get("episodes")).longValue() > 4 * version, one.summary().toString());
+    }
+
+    /** curve.csv without its wall_seconds column. */
+    private static List<String> curveWithoutTimes(TrainResult r) throws java.io.IOException {
+        return Files.readAllLines(r.folder().curveCsv()).stream().map(line -> line.replaceFirst("^([^,]*),[^,]*,", "$1,"))
+                .toList();
     }
 
     /** The snapshot's bytes with what names the run (id, wall-clock time) blanked: everything learned must match. */
