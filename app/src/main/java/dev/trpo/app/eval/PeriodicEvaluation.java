@@ -1,7 +1,10 @@
 package dev.trpo.app.eval;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.trpo.connectors.env.Environment;
+import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.eval.PolicyEvaluator;
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Snapshots;
@@ -15,8 +18,12 @@ import io.micrometer.core.instrument.Tags;
  * ({@code episodes} episodes from seeds {@code seed}, {@code seed + 1}, ...), keeping the best version. Metrics:
  * {@code trpo.eval.return} and {@code trpo.eval.version} (the last evaluation), {@code trpo.eval.best.return},
  * {@code trpo.eval.evaluations}. Thread-safe.
+ *
+ * <p>The environment instances are started at the first evaluation and kept for the next ones, so a simulator that
+ * takes long to load (or a robot that takes long to connect to) does so once per run; an evaluation whose environment
+ * fails closes them, and the next starts new ones. {@link #close()} ends them.
  */
-public final class PeriodicEvaluation {
+public final class PeriodicEvaluation implements AutoCloseable {
     /** Gauge: mean return of the last evaluation. */
     public static final String RETURN = "trpo.eval.return";
     /** Gauge: the version of the last evaluation. */
@@ -45,6 +52,9 @@ public final class PeriodicEvaluation {
     private final AtomicReference<Evaluated> last = new AtomicReference<>();
     private final AtomicReference<Evaluated> best = new AtomicReference<>();
     private final Counter evaluations;
+    /** The instances kept between evaluations (guarded by this), or null before the first and after a failure. */
+    private List<Environment> pool;
+    private boolean closed;
 
     /**
      * @param every    evaluate the versions that are positive multiples of this; 0 = none are due
@@ -93,8 +103,7 @@ public final class PeriodicEvaluation {
 
     /** Evaluates {@code snapshot} (due or not) and keeps it when it is the best so far; a later version wins a tie. */
     public Evaluated evaluate(PolicySnapshot snapshot) {
-        PolicyEvaluator.Result r = PolicyEvaluator.evaluate(Snapshots.toActorCritic(snapshot), envId, episodes, seed,
-                instances);
+        PolicyEvaluator.Result r = play(snapshot, episodes);
         Evaluated e = new Evaluated(snapshot, r);
         last.set(e);
         best.accumulateAndGet(e, (b, n) -> b == null || n.mean() >= b.mean() ? n : b);
@@ -117,5 +126,41 @@ public final class PeriodicEvaluation {
     /** The best evaluated version so far, or null before the first evaluation. */
     public Evaluated best() {
         return best.get();
+    }
+
+    /**
+     * Plays the first {@code count} episodes of an evaluation (from the same seeds) on the kept instances, without
+     * recording them as one: a quick check of a version.
+     */
+    public PolicyEvaluator.Result play(PolicySnapshot snapshot, int count) {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the evaluation's environments are closed");
+            }
+            if (pool == null) {
+                pool = Environments.create(envId, Math.min(instances, episodes), i -> "eval-" + i);
+            }
+            try {
+                return PolicyEvaluator.evaluate(Snapshots.toActorCritic(snapshot), pool, count, seed);
+            } catch (RuntimeException e) {
+                // a failed simulator (or one left mid-episode) is not played again: the next evaluation starts anew
+                closePool();
+                throw e;
+            }
+        }
+    }
+
+    /** Ends the kept environment instances; evaluating afterwards is refused. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        closePool();
+    }
+
+    private void closePool() {
+        if (pool != null) {
+            pool.forEach(Environment::close);
+            pool = null;
+        }
     }
 }

@@ -298,6 +298,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean terminal = !quiet && Progress.stdoutIsTerminal();
         RunLog runLog = RunLog.start(folder.dir().resolve("train.log"), terminal || quiet);
         Observability obs = startObservability();
+        PeriodicEvaluation evaluation = null;
         try {
             Map<String, Object> clientProps;
             if (kafka.bootstrapServers() == null) {
@@ -350,7 +351,8 @@ public final class TrainCommand implements Callable<Integer> {
 
             List<CurvePoint> curve = new ArrayList<>();
             // the evaluations play on as many instances as there are actors: a slow simulator's episodes run at once
-            PeriodicEvaluation evaluation = new PeriodicEvaluation(id, envId, evalEvery, evalEpisodes, seed + 1_000_000, actors,
+            // its instances are kept from one evaluation to the next (a simulator that loads slowly does so once)
+            evaluation = new PeriodicEvaluation(id, envId, evalEvery, evalEpisodes, seed + 1_000_000, actors,
                     registry);
             ReturnWindow last10 = new ReturnWindow(10);
             ReturnWindow last100 = new ReturnWindow(100);
@@ -413,8 +415,7 @@ public final class TrainCommand implements Callable<Integer> {
                         if (targetReturn != null && version > 0 && gate.meanBefore(version) >= targetReturn) {
                             PolicyEvaluator.Result quick;
                             try {
-                                quick = PolicyEvaluator.evaluate(Snapshots.toActorCritic(p), envId, 5, seed + 1_000_000,
-                                        actors);
+                                quick = evaluation.play(p, 5);
                             } catch (EnvironmentFailure e) {
                                 evalFailure = "target-return check of version " + version + " failed: " + e.getMessage();
                                 break;
@@ -441,14 +442,20 @@ public final class TrainCommand implements Callable<Integer> {
                         stopReason = "target return " + targetReturn + " reached";
                         break;
                     }
-                    if (trainer.version() >= lastVersion) {
-                        break; // the last version is published; the trainer's own shutdown need not be waited for
+                    if (version >= lastVersion) {
+                        // the last version is published and every version is in the curve (evaluations that take
+                        // longer than the updates leave this loop versions behind); the trainer's own shutdown need
+                        // not be waited for
+                        break;
                     }
                     if (trainer.status().terminal()) {
                         if (trainer.failure() != null) {
                             stopReason = "trainer stopped: " + trainer.failure().getMessage();
+                            break;
                         }
-                        break;
+                        if (published.isEmpty()) {
+                            break; // its listener ran for every version before it ended: none is left behind
+                        }
                     }
                     if (connector.failure() != null) {
                         stopReason = "connector failed: " + connector.failure().getMessage();
@@ -571,6 +578,9 @@ public final class TrainCommand implements Callable<Integer> {
                     && finalEvalError == null;
             return new TrainResult(folder, summary, eval, ok);
         } finally {
+            if (evaluation != null) {
+                evaluation.close();
+            }
             obs.close();
             runLog.close();
             if (broker != null) {

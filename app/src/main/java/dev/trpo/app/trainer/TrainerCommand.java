@@ -204,33 +204,42 @@ public final class TrainerCommand implements Callable<Integer> {
              TrainerService trainer = new TrainerService(settings, props, observability.registry())) {
             PeriodicEvaluation evaluation = new PeriodicEvaluation(runId, env.envId(), evalEvery, evalEpisodes,
                     seed + 1_000_000, evalParallel, observability.registry());
-            trainer.onPublished(snapshot -> {
-                if (evaluation.due(snapshot.getVersion())) {
-                    evaluator.execute(() -> logEvaluation(evaluation, snapshot));
-                }
-            });
-            Thread hook = new Thread(trainer::close, "trpo-trainer-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            observability.setReady(() -> trainer.status() == TrainerService.Status.RUNNING);
-            trainer.start();
-            TrainerService.Status status;
-            do {
-                status = trainer.awaitTermination(Duration.ofSeconds(1));
-            } while (!status.terminal());
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down
+                trainer.onPublished(snapshot -> {
+                    if (evaluation.due(snapshot.getVersion())) {
+                        evaluator.execute(() -> logEvaluation(evaluation, snapshot));
+                    }
+                });
+                Thread hook = new Thread(trainer::close, "trpo-trainer-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                observability.setReady(() -> trainer.status() == TrainerService.Status.RUNNING);
+                trainer.start();
+                TrainerService.Status status;
+                do {
+                    status = trainer.awaitTermination(Duration.ofSeconds(1));
+                } while (!status.terminal());
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down
+                }
+                if (status == TrainerService.Status.FAILED && trainer.failure() instanceof IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage()); // e.g. resuming a run on another environment
+                }
+                return switch (status) {
+                    case FENCED -> EXIT_FENCED;
+                    case FAILED -> throw new IllegalStateException("trainer of run " + runId + " stopped at version "
+                            + trainer.version() + ": " + trainer.failure(), trainer.failure());
+                    default -> 0;
+                };
+            } finally {
+                // the kept evaluation instances end once no evaluation uses them; one still playing after a few
+                // seconds is left to end with this process (a child process's input closes with it)
+                evaluator.shutdownNow();
+                if (evaluator.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    evaluation.close();
+                }
             }
-            if (status == TrainerService.Status.FAILED && trainer.failure() instanceof IllegalArgumentException e) {
-                throw new UsageException(e.getMessage()); // e.g. resuming a run on another environment
-            }
-            return switch (status) {
-                case FENCED -> EXIT_FENCED;
-                case FAILED -> throw new IllegalStateException("trainer of run " + runId + " stopped at version "
-                        + trainer.version() + ": " + trainer.failure(), trainer.failure());
-                default -> 0;
-            };
         } finally {
             evaluator.shutdownNow();
         }

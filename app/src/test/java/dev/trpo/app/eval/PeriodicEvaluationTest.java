@@ -33,6 +33,43 @@ class PeriodicEvaluationTest {
     }
 
     @Test
+    void itsEnvironmentsAreStartedOnceKeptAcrossEvaluationsAndStartedAnewAfterAFailure(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path starts = tmp.resolve("starts");
+        java.nio.file.Path crash = tmp.resolve("crash");
+        String env = dev.trpo.connectors.env.ProcessEnvironment.PREFIX + "python3 "
+                + java.nio.file.Path.of("src/test/resources/process-env/counted.py").toAbsolutePath() + " "
+                + java.nio.file.Path.of("../connectors/python").toAbsolutePath().normalize() + " " + starts + " " + crash;
+        PolicySnapshot balancing = snapshot(10, 10.0);
+        PolicySnapshot falling = snapshot(20, -10.0);
+        double fresh = PolicyEvaluator.evaluate(Snapshots.toActorCritic(falling), env, 4, 7, 2).mean();
+        java.nio.file.Files.delete(starts);
+
+        PeriodicEvaluation e = new PeriodicEvaluation("r", env, 10, 4, 7, 2, new SimpleMeterRegistry());
+        e.evaluate(balancing);
+        double kept = e.evaluate(falling).mean();
+        assertEquals(fresh, kept, 0.0, "kept instances play what fresh ones do");
+        assertEquals(java.util.List.of("eval-0", "eval-1"), java.nio.file.Files.readAllLines(starts).stream().sorted().toList(),
+                "two evaluations, one start of each instance");
+        assertEquals(e.play(falling, 4).mean(), kept, 0.0);
+
+        java.nio.file.Files.createFile(crash);
+        assertThrows(dev.trpo.connectors.env.EnvironmentFailure.class, () -> e.evaluate(balancing));
+        java.nio.file.Files.delete(crash);
+        assertEquals(kept, e.evaluate(falling).mean(), 0.0, "the next evaluation starts new instances");
+        assertEquals(4, java.nio.file.Files.readAllLines(starts).size());
+
+        e.close();
+        assertThrows(IllegalStateException.class, () -> e.evaluate(falling));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (ProcessHandle.current().descendants().anyMatch(p -> p.isAlive()
+                && p.info().commandLine().orElse("").contains("counted.py"))) {
+            assertTrue(System.nanoTime() < deadline, "closing ends the kept processes");
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
     void onlyPositiveMultiplesAreDueAndZeroTurnsItOff() {
         PeriodicEvaluation every3 = new PeriodicEvaluation("r", ENV, 3, 2, 7, new SimpleMeterRegistry());
         assertFalse(every3.due(0));

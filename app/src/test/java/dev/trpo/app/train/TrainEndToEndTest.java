@@ -166,6 +166,32 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void evaluationsSlowerThanTheUpdatesStillEvaluateAndPlotEveryVersion() throws Exception {
+        // the evaluation instances take 3 ms a step and the actors' none, so the loop that evaluates falls behind
+        // the trainer; it used to stop once the trainer had published the last version, leaving the rest out
+        String env = "process:python3 " + Path.of("src/test/resources/process-env/slow_eval.py").toAbsolutePath() + " "
+                + Path.of("../connectors/python").toAbsolutePath().normalize() + " 3";
+        Path config = tmp.resolve("small-batch.properties");
+        Files.writeString(config, "trpo.trainer.batch-steps=512\n");
+        TrainResult r = trainOn(env, "slow-eval", "--seed", "1", "--total-steps", "4096", "--eval-every", "1",
+                "--eval-episodes", "1", "--config", config.toString());
+
+        assertTrue(r.ok(), r.summary().toString());
+        List<String> curve = Files.readAllLines(r.folder().curveCsv());
+        List<Long> versions = new java.util.ArrayList<>();
+        double bestSeen = Double.NEGATIVE_INFINITY;
+        for (String line : curve.subList(1, curve.size())) {
+            String[] cells = line.split(",", -1);
+            versions.add(Long.parseLong(cells[2]));
+            assertTrue(cells[2].equals("0") || !cells[9].isEmpty(), "version " + cells[2] + " was evaluated: " + line);
+            bestSeen = cells[9].isEmpty() ? bestSeen : Math.max(bestSeen, Double.parseDouble(cells[9]));
+        }
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), versions);
+        assertEquals(bestSeen, ((Number) r.summary().get("best_eval_mean")).doubleValue(), 1e-3 * Math.abs(bestSeen),
+                "the best of all eight evaluations is kept");
+    }
+
+    @Test
     void aRunResumedFromItsSnapshotGoesOnWithItsStatisticsOptimiserAndSettings() throws Exception {
         TrainResult first = trainOn("MountainCar-v0", "resume-a", "--seed", "7", "--total-steps", "4096",
                 "--eval-every", "0", "--eval-episodes", "1");

@@ -66,13 +66,30 @@ public final class PolicyEvaluator {
         }
         List<Environment> envs = Environments.create(envId, Math.min(environments, episodes), i -> "eval-" + i);
         try {
-            return evaluate(policy, envs, episodes, seed);
+            return play(policy, envs, episodes, seed);
         } finally {
             envs.forEach(Environment::close);
         }
     }
 
-    private static Result evaluate(ActorCritic policy, List<Environment> envs, int episodes, long seed) {
+    /**
+     * Evaluates {@code policy} as {@link #evaluate(ActorCritic, String, int, long, int)} does, on instances the caller
+     * made and keeps (up to {@code episodes} of them play): an evaluation that recurs need not start its simulators
+     * again. The result is the same as on fresh instances, since every episode starts from a reset with its own seed.
+     *
+     * @throws IllegalArgumentException when the instances do not fit the policy's sizes
+     */
+    public static Result evaluate(ActorCritic policy, List<Environment> envs, int episodes, long seed) {
+        if (episodes < 1) {
+            throw new IllegalArgumentException("episodes must be >= 1, got " + episodes);
+        }
+        if (envs.isEmpty()) {
+            throw new IllegalArgumentException("no environment instances to evaluate on");
+        }
+        return play(policy, envs.subList(0, Math.min(envs.size(), episodes)), episodes, seed);
+    }
+
+    private static Result play(ActorCritic policy, List<Environment> envs, int episodes, long seed) {
         Environment first = envs.get(0);
         String envId = first.id();
         if (first.observationSize() != policy.obsDim() || !first.actionSpace().equals(policy.actionSpace())) {
