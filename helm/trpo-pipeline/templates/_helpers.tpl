@@ -351,6 +351,9 @@ All value validation, in one place. Every problem is listed in one failure so a 
 {{- if lt (int $v.connectors.replicaCount) 0 -}}
 {{- $errors = append $errors (printf "connectors.replicaCount must be >= 0, got %v" $v.connectors.replicaCount) -}}
 {{- end -}}
+{{- if not (has (toString $v.connectors.workload) (list "Deployment" "StatefulSet")) -}}
+{{- $errors = append $errors (printf "connectors.workload must be Deployment or StatefulSet, got %q" (toString $v.connectors.workload)) -}}
+{{- end -}}
 {{- if lt (int $v.connectors.actorsPerPod) 1 -}}
 {{- $errors = append $errors (printf "connectors.actorsPerPod must be >= 1, got %v" $v.connectors.actorsPerPod) -}}
 {{- end -}}

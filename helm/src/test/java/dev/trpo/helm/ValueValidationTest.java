@@ -23,6 +23,7 @@ class ValueValidationTest {
                 Arguments.of("kafka.securityProtocol", "SASL_SSL", "kafka.sasl.existingSecret is required with kafka.securityProtocol=SASL_SSL"),
                 Arguments.of("topics.partitions", 0, "topics.partitions must be an integer >= 1"),
                 Arguments.of("connectors.actorsPerPod", 0, "connectors.actorsPerPod must be >= 1"),
+                Arguments.of("connectors.workload", "DaemonSet", "connectors.workload must be Deployment or StatefulSet, got \"DaemonSet\""),
                 Arguments.of("connectors.asyncMaxStepsPerVersion", -1, "connectors.asyncMaxStepsPerVersion must be >= 0"),
                 Arguments.of("trainer.evalEvery", -1, "trainer.evalEvery must be >= 0"),
                 Arguments.of("trainer.evalEpisodes", 0, "trainer.evalEpisodes must be >= 1"),

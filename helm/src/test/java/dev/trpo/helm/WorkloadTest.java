@@ -44,6 +44,27 @@ class WorkloadTest {
     }
 
     @Test
+    void connectorsAsAStatefulSetGetStablePodNamesAndOtherwiseTheSamePods() {
+        RenderedChart deployed = RenderedChart.renderDefaults();
+        RenderedChart stateful = RenderedChart.render(Map.of("connectors.workload", "StatefulSet"));
+
+        StatefulSet connectors = stateful.get(StatefulSet.class, "demo-trpo-pipeline-connector");
+        assertEquals(1, stateful.all(Deployment.class).size(), "only the trainer stays a Deployment");
+        assertEquals(2, connectors.getSpec().getReplicas());
+        assertEquals("Parallel", connectors.getSpec().getPodManagementPolicy());
+        assertEquals("demo-trpo-pipeline-connector", connectors.getSpec().getServiceName());
+        Service governing = stateful.get(Service.class, "demo-trpo-pipeline-connector");
+        assertEquals("None", governing.getSpec().getClusterIP(), "a StatefulSet's governing Service is headless");
+        assertNull(deployed.get(Service.class, "demo-trpo-pipeline-connector").getSpec().getClusterIP());
+        assertEquals(deployed.connectors().getSpec().getTemplate().getSpec(), connectors.getSpec().getTemplate().getSpec(),
+                "the same pods, the pod name (the actor id prefix) aside");
+        assertEquals(deployed.connectors().getSpec().getSelector(), connectors.getSpec().getSelector());
+        assertEquals("metadata.name", RenderedChart.onlyContainer(connectors.getSpec().getTemplate().getSpec()).getEnv()
+                .stream().filter(e -> e.getName().equals("TRPO_CONNECTOR_ACTOR_ID_PREFIX")).findFirst().orElseThrow()
+                .getValueFrom().getFieldRef().getFieldPath());
+    }
+
+    @Test
     void trainerIsASingleReplicaReplacedByRecreateNeverRolled() {
         Deployment trainer = RenderedChart.renderDefaults().trainer();
 
