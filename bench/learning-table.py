@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""Aggregates bench/results/*/summary.json into the README's learning-results table (markdown)."""
+"""Aggregates bench/results/*/summary.json into the README's learning-results table (markdown).
+
+    bench/learning-table.py [RESULTS] [ONE_CORE_RESULTS]
+
+With a second folder (the same runs pinned to one core: CPUS=0 bench/learning-results.sh), a second table sets their
+wall times against sb3-contrib's, which were taken on one core, and says whether the evaluations match."""
 import json
 import os
 import statistics
@@ -54,6 +59,32 @@ def main(folder):
     for line in filter(None, groups):
         print()
         print(line)
+    return runs
+
+
+def one_core(runs, folder):
+    """The same runs on one core: wall times against sb3-contrib's (one core too), and the evaluations compared."""
+    pinned = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name, "summary.json")
+        if os.path.isfile(path):
+            with open(path) as f:
+                s = json.load(f)
+            pinned[(s["env"], s["seed"])] = s
+    print()
+    print("| env | seeds | wall s, one core | sb3-contrib wall s, one core | speed-up, one core | final evals as on 2 cores |")
+    print("|---|---|---|---|---|---|")
+    for env in ORDER + sorted(set(runs) - set(ORDER)):
+        rs = [pinned[(env, r["seed"])] for r in sorted(runs.get(env, []), key=lambda r: r["seed"])
+              if (env, r["seed"]) in pinned]
+        if not rs:
+            continue
+        same = sum(1 for r in rs for o in runs[env] if o["seed"] == r["seed"] and o["final_eval_mean"] == r["final_eval_mean"])
+        walls = [r["wall_seconds"] for r in rs]
+        sb3_wall = SB3.get(env, (float("nan"),))[0]
+        wall = statistics.mean(walls)
+        print(f"| {env} | {len(rs)} | {wall:.1f} ± {statistics.pstdev(walls):.1f} | {sb3_wall} | {sb3_wall / wall:.2f}x | "
+              f"{same} of {len(rs)} identical |")
 
 
 def triples(env, rs, target):
@@ -75,4 +106,6 @@ def best(rs):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results"))
+    all_runs = main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results"))
+    if len(sys.argv) > 2:
+        one_core(all_runs, sys.argv[2])

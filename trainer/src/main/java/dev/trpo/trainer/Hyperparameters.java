@@ -203,6 +203,40 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
         return envs;
     }
 
+    /** The known key within 3 edits of {@code key} ('_' and '-' alike), the nearest first, or null. */
+    static String closestKey(String key) {
+        String best = null;
+        int bestDistance = 4;
+        for (String known : KEYS) {
+            int d = editDistance(key.replace('_', '-'), known);
+            if (d < bestDistance) {
+                best = known;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions. */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] t = previous;
+            previous = current;
+            current = t;
+        }
+        return previous[b.length()];
+    }
+
     /**
      * A copy with the given dotted keys replaced. Keys outside {@code trpo.trainer.} are ignored (a shared file may
      * hold other components' settings); an unknown key inside it is an error, so a typo does not pass silently.
@@ -215,7 +249,9 @@ public record Hyperparameters(int batchSteps, TrainerMode mode, int maxPolicyLag
                 continue;
             }
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown hyper-parameter " + key + "; known keys: " + String.join(", ", KEYS));
+                String near = closestKey(key);
+                throw new IllegalArgumentException("unknown hyper-parameter " + key
+                        + (near == null ? "" : " (did you mean " + near + "?)") + "; known keys: " + String.join(", ", KEYS));
             }
             if (e.getValue() == null) {
                 throw new IllegalArgumentException(key + " has no value");

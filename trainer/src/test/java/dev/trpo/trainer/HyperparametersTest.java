@@ -91,7 +91,11 @@ class HyperparametersTest {
                 () -> Hyperparameters.defaults().with(Map.of(Hyperparameters.CG_MAX_ITERATIONS, "many")));
 
         assertEquals("trpo.trainer.gamma must be in [0.0, 1.0], got 1.5", gamma.getMessage());
-        assertTrue(typo.getMessage().startsWith("unknown hyper-parameter trpo.trainer.max-kll"), typo.getMessage());
+        assertTrue(typo.getMessage().startsWith("unknown hyper-parameter trpo.trainer.max-kll (did you mean"
+                + " trpo.trainer.max-kl?); known keys: "), typo.getMessage());
+        assertEquals("trpo.trainer.max-kl", Hyperparameters.closestKey("trpo.trainer.max_kl"), "'_' for '-'");
+        assertEquals("trpo.trainer.critic.epochs", Hyperparameters.closestKey("trpo.trainer.critic.epoch"));
+        assertEquals(null, Hyperparameters.closestKey("trpo.trainer.learning-rate-schedule"), "nothing near: no guess");
         assertEquals("trpo.trainer.cg.max-iterations must be an integer, got: many", notANumber.getMessage());
     }
 }
