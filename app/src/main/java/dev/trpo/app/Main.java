@@ -10,6 +10,7 @@ import dev.trpo.app.eval.ExportCommand;
 import dev.trpo.app.kafka.BrokerCommand;
 import dev.trpo.app.kafka.TopicsCommand;
 import dev.trpo.app.train.TrainCommand;
+import dev.trpo.app.watch.WatchCommand;
 import dev.trpo.app.connector.ConnectorCommand;
 import dev.trpo.app.trainer.TrainerCommand;
 import dev.trpo.app.streams.StreamsCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.HelpCommand;
             EnvCommand.class,
             EvalCommand.class,
             ExportCommand.class,
+            WatchCommand.class,
             DebugCommand.class,
         })
 public final class Main implements Runnable {

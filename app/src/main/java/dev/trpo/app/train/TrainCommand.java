@@ -87,6 +87,11 @@ public final class TrainCommand implements Callable<Integer> {
     static final Map<String, Double> THRESHOLDS = Map.of("CartPole-v1", 475.0, "Acrobot-v1", -100.0,
             "MountainCar-v0", -110.0, "Pendulum-v1", -200.0, "MountainCarContinuous-v0", 90.0);
 
+    /** The solved threshold of a built-in task, or NaN. */
+    public static double threshold(String envId) {
+        return THRESHOLDS.getOrDefault(envId, Double.NaN);
+    }
+
     @Option(names = "--env", description = "Environment id (see ./trpo env list), or process:<command> for one in a child process"
             + " (connectors/README.md); with --resume, the snapshot's unless it names a process.")
     String envId;

@@ -12,7 +12,6 @@ import dev.trpo.connectors.eval.PolicyEvaluator;
 public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyEvaluator.Result eval, boolean ok) {
     /** The results table printed at the end of a run. */
     public String table() {
-        StringBuilder sb = new StringBuilder();
         String[][] rows = {
             {"env", str("env")},
             {"seed", str("seed")},
@@ -33,6 +32,12 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"rejected updates", str("rejected_updates")},
             {"stopped because", str("stop_reason")},
         };
+        return table(rows);
+    }
+
+    /** {@code rows} of (label, value) as a two-column table; long values wrap. */
+    public static String table(String[][] rows) {
+        StringBuilder sb = new StringBuilder();
         int w = 0;
         int v = 32;
         for (String[] r : rows) {
