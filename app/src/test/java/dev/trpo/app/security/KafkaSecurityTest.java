@@ -87,7 +87,7 @@ class KafkaSecurityTest {
     private static final String STREAMS_APPLICATION_ID = "trpo-" + RUN + "-streams";
     /** Users and their passwords; {@code admin} is the broker's own user and a super user. */
     private static final Map<String, String> PASSWORDS = Map.of("trainer", "trainer-secret", "actor", "actor-secret",
-            "streams", "streams-secret", "topics", "topics-secret");
+            "streams", "streams-secret", "topics", "topics-secret", "watcher", "watcher-secret");
     /** Generous for a loaded 2-core machine; every wait polls and ends as soon as its condition holds. */
     private static final long DEADLINE_MS = 40_000;
     /** A wrong password must be refused in about a round trip; this bound is far below any client timeout. */
@@ -114,6 +114,7 @@ class KafkaSecurityTest {
             acls.addAll(PipelineAcls.connector("actor", TOPICS));
             acls.addAll(PipelineAcls.streams("streams", TOPICS, STREAMS_APPLICATION_ID));
             acls.addAll(PipelineAcls.trainer("trainer", TOPICS, TRAINER_ID));
+            acls.addAll(PipelineAcls.watcher("watcher", TOPICS));
             admin.createAcls(acls).all().get(DEADLINE_MS, TimeUnit.MILLISECONDS);
             // Users and ACLs reach the broker through the metadata log, a moment after the calls return.
             await(() -> admin.describeAcls(AclBindingFilter.ANY).values().get().size() >= acls.size(), "the ACLs are in force");
@@ -195,6 +196,12 @@ class KafkaSecurityTest {
                         + connector.failure());
                 assertEquals(null, connector.failure());
                 assertTrue(streams.isRunning(), () -> "streams " + streams.state());
+
+                // trpo watch needs no more than to read policy-history and episodes
+                Commands.Captured watched = Commands.capture(() -> Main.run("watch", "--run-id", RUN, "--once",
+                        "--kafka-config", kafkaConfig("watcher").toString()));
+                assertEquals(0, watched.exit(), watched::toString);
+                assertTrue(watched.out().matches("(?s).*\\| policy version +\\| [2-9]\\d* \\(published.*"), watched::toString);
             }
         }
     }

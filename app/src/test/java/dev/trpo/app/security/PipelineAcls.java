@@ -87,6 +87,14 @@ final class PipelineAcls {
         return acls;
     }
 
+    /** {@code trpo watch}: read policy-history and episodes (no consumer group). */
+    static List<AclBinding> watcher(String user, Topics topics) {
+        List<AclBinding> acls = new ArrayList<>();
+        acls.addAll(topic(user, topics.policyHistory().name(), AclOperation.READ, AclOperation.DESCRIBE));
+        acls.addAll(topic(user, topics.episodes().name(), AclOperation.READ, AclOperation.DESCRIBE));
+        return acls;
+    }
+
     private static List<AclBinding> topic(String user, String name, AclOperation... operations) {
         ResourcePattern pattern = new ResourcePattern(ResourceType.TOPIC, name, PatternType.LITERAL);
         List<AclBinding> acls = new ArrayList<>();
