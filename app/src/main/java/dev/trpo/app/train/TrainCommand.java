@@ -581,7 +581,7 @@ public final class TrainCommand implements Callable<Integer> {
             folder.writeSummary(summary);
             boolean ok = !interrupted && trainer.failure() == null && connector.failure() == null && !stalled && evalFailure == null
                     && finalEvalError == null;
-            return new TrainResult(folder, summary, eval, ok);
+            return new TrainResult(folder, summary, eval, ok, List.copyOf(curve));
         } finally {
             if (evaluation != null) {
                 evaluation.close();

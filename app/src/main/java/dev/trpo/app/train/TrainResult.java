@@ -9,7 +9,13 @@ import dev.trpo.connectors.eval.PolicyEvaluator;
  * What a training run produced: the run folder, its summary and the final evaluation (null when the environment failed
  * during it; the summary's {@code final_eval_error} says why).
  */
-public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyEvaluator.Result eval, boolean ok) {
+public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyEvaluator.Result eval, boolean ok,
+                          java.util.List<CurvePoint> curve) {
+    /** A result without its curve (no curve row in the table). */
+    public TrainResult(RunFolder folder, Map<String, Object> summary, PolicyEvaluator.Result eval, boolean ok) {
+        this(folder, summary, eval, ok, java.util.List.of());
+    }
+
     /** The results table printed at the end of a run. */
     public String table() {
         String[][] rows = {
@@ -22,6 +28,7 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"wall time", String.format(Locale.ROOT, "%.1f s", ((Number) summary.get("wall_seconds")).doubleValue())},
             {"env steps / s", String.format(Locale.ROOT, "%,.0f", ((Number) summary.get("env_steps_per_second")).doubleValue())},
             {"train return (last 100)", str("final_train_mean_return_100")},
+            {"return(100) curve", Sparkline.of(curve.stream().map(CurvePoint::meanReturn100).toList(), 32)},
             {"final eval (" + summary.get("final_eval_episodes") + " det.)", eval == null
                     ? (str("final_eval_error").startsWith("not run") ? "" : "failed: ") + str("final_eval_error")
                     : String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())},

@@ -234,6 +234,8 @@ public final class WatchCommand implements Callable<Integer> {
             {"episodes", String.format(Locale.ROOT, "%,d", p.episodes())},
             {"train return (last 10)", fmt(p.meanReturn10())},
             {"train return (last 100)", fmt(p.meanReturn100())},
+            {"return(100) curve", dev.trpo.app.train.Sparkline.of(curve(run).stream()
+                    .map(CurvePoint::meanReturn100).toList(), 32)},
             {"versions / minute", minutes > 0 ? String.format(Locale.ROOT, "%.1f", (newest.version() - first.version()) / minutes)
                     : "-"},
             {"rejected updates", String.valueOf(newest.rejectedUpdates())},
