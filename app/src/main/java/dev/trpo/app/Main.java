@@ -9,6 +9,7 @@ import dev.trpo.app.eval.EvalCommand;
 import dev.trpo.app.eval.ExportCommand;
 import dev.trpo.app.kafka.BrokerCommand;
 import dev.trpo.app.kafka.TopicsCommand;
+import dev.trpo.app.train.ReportCommand;
 import dev.trpo.app.train.TrainCommand;
 import dev.trpo.app.watch.WatchCommand;
 import dev.trpo.app.connector.ConnectorCommand;
@@ -33,6 +34,7 @@ import picocli.CommandLine.HelpCommand;
             EvalCommand.class,
             ExportCommand.class,
             WatchCommand.class,
+            ReportCommand.class,
             DebugCommand.class,
         })
 public final class Main implements Runnable {
