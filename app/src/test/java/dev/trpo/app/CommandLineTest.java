@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,25 +14,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import picocli.CommandLine;
+import dev.trpo.app.Cli.Result;
 
 class CommandLineTest {
-    private record Result(int code, String out, String err) {
-    }
-
     private static Result run(String... args) {
-        CommandLine cmd = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Result(code, out.toString(), err.toString());
+        return Cli.run(args);
     }
 
     @Test
     void helpListsEverySubcommandOnOneLineEach() {
-        Result r = run("--help");
+        Cli.Result r = run("--help");
         assertEquals(0, r.code());
         for (String name : Main.commandLine().getSubcommands().keySet()) {
             assertTrue(r.out().contains("  " + name + " "), name + " missing from:\n" + r.out());
@@ -47,7 +36,7 @@ class CommandLineTest {
             if (entry.getKey().equals("help")) {
                 continue;
             }
-            Result r = run(entry.getKey(), "--help");
+            Cli.Result r = run(entry.getKey(), "--help");
             assertEquals(0, r.code(), entry.getKey());
             assertTrue(r.out().startsWith("Usage: trpo " + entry.getKey()), r.out());
         }
@@ -55,7 +44,7 @@ class CommandLineTest {
 
     @Test
     void anUnknownFlagIsNamedAndExitsTwoWithoutAStackTrace() {
-        Result r = run("broker", "--prot", "9092");
+        Cli.Result r = run("broker", "--prot", "9092");
         assertEquals(Main.EXIT_USAGE, r.code());
         assertTrue(r.err().contains("--prot"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
@@ -63,21 +52,21 @@ class CommandLineTest {
 
     @Test
     void anOutOfRangeValueSaysWhatIsAcceptedAndExitsTwo() {
-        Result r = run("broker", "--port", "70000");
+        Cli.Result r = run("broker", "--port", "70000");
         assertEquals(Main.EXIT_USAGE, r.code());
         assertTrue(r.err().contains("1-65535"), r.err());
     }
 
     @Test
     void anInvalidRunIdIsRefusedBeforeContactingKafka() {
-        Result r = run("topics", "create", "--run-id", "bad id!", "--bootstrap-servers", "127.0.0.1:1");
+        Cli.Result r = run("topics", "create", "--run-id", "bad id!", "--bootstrap-servers", "127.0.0.1:1");
         assertEquals(Main.EXIT_USAGE, r.code());
         assertTrue(r.err().contains("run id"), r.err());
     }
 
     @Test
     void aMissingClusterIsAUserError() {
-        Result r = run("topics", "create", "--run-id", "ok");
+        Cli.Result r = run("topics", "create", "--run-id", "ok");
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("--bootstrap-servers"), r.err());
     }
@@ -108,7 +97,7 @@ class CommandLineTest {
         if (command.startsWith("streams ")) {
             args.addAll(List.of("--state-dir", tmp.resolve("state").toString()));
         }
-        Result r = run(args.toArray(String[]::new));
+        Cli.Result r = run(args.toArray(String[]::new));
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         String first = r.err().lines().findFirst().orElse("");
         assertTrue(first.contains("no Kafka broker answered at 127.0.0.1:" + port + " within 1.5 s"), r.err());
@@ -118,7 +107,7 @@ class CommandLineTest {
 
     @Test
     void aBootstrapHostThatDoesNotResolveIsNamedInOneLine() {
-        Result r = run("topics", "create", "--run-id", "r1", "--bootstrap-servers", "no-such-host.invalid:9092");
+        Cli.Result r = run("topics", "create", "--run-id", "r1", "--bootstrap-servers", "no-such-host.invalid:9092");
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().startsWith("trpo topics create: cannot use bootstrap servers no-such-host.invalid:9092: "),
                 r.err());
@@ -128,7 +117,7 @@ class CommandLineTest {
 
     @Test
     void envCheckOfAnUnknownEnvironmentNamesTheKnownOnes() {
-        Result r = run("env", "check", "--env", "Nope-v0");
+        Cli.Result r = run("env", "check", "--env", "Nope-v0");
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("unknown environment 'Nope-v0'") && r.err().contains("CartPole-v1")
@@ -139,7 +128,7 @@ class CommandLineTest {
     void anEnvironmentThatFailsIsReportedInItsOwnWordsWithoutAStackTrace() {
         String env = "process:python3 " + java.nio.file.Path.of("../connectors/src/test/resources/process-env/dies.py")
                 .toAbsolutePath().normalize();
-        Result r = run("env", "check", "--env", env);
+        Cli.Result r = run("env", "check", "--env", env);
         assertEquals(Main.EXIT_FAILURE, r.code(), r.err());
         assertTrue(r.err().startsWith("trpo env check: environment " + env + " exited during step (exit status 1)"),
                 r.err());
@@ -206,7 +195,7 @@ class CommandLineTest {
         assertTrue(unnamed.err().contains("give that command with --env to run it"), unnamed.err());
         assertFalse(Files.exists(marker), "the command a snapshot names is not run unless --env gives it");
 
-        Result missing = run("train", "--resume", tmp.resolve("nothing.avro").toString(), "--metrics-port", "0");
+        Cli.Result missing = run("train", "--resume", tmp.resolve("nothing.avro").toString(), "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, missing.code(), missing.err());
         assertTrue(missing.err().contains("cannot read " + tmp.resolve("nothing.avro") + ": no such file"), missing.err());
 
@@ -257,7 +246,7 @@ class CommandLineTest {
 
     @Test
     void aNegativeAsyncStepLimitIsAUserErrorThatSaysWhatIsAccepted() {
-        Result r = run("connector", "--run-id", "ok", "--env", "CartPole-v1", "--mode", "async",
+        Cli.Result r = run("connector", "--run-id", "ok", "--env", "CartPole-v1", "--mode", "async",
                 "--async-max-steps-per-version", "-5", "--bootstrap-servers", "127.0.0.1:1", "--metrics-port", "0");
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("async-max-steps-per-version must be >= 0"), r.err());
@@ -267,7 +256,7 @@ class CommandLineTest {
     @Test
     void evalOfAFileThatIsNotASnapshotIsAUserError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
         java.nio.file.Path file = Files.writeString(tmp.resolve("policy.avro"), "not a policy");
-        Result r = run("eval", "--policy", file.toString());
+        Cli.Result r = run("eval", "--policy", file.toString());
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("is not a policy snapshot") && r.err().contains("BAD_MARKER"), r.err());
     }

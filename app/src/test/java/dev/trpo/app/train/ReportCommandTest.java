@@ -3,8 +3,6 @@ package dev.trpo.app.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,25 +14,16 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.trpo.app.Cli;
 import dev.trpo.app.Main;
-import picocli.CommandLine;
 
 /** {@code trpo report} over run folders written as {@code trpo train} writes them. */
 class ReportCommandTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        CommandLine cmd = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
 
     /** A run folder with a summary and a two-point curve, through RunFolder as trpo train writes it. */
@@ -70,7 +59,7 @@ class ReportCommandTest {
         Files.writeString(broken.resolve("summary.json"), "{\"env\": ");
 
         // a folder of runs and a run folder named on its own (listed once each)
-        Result r = run("report", tmp.resolve("runs").toString(), "--plot-dir", tmp.resolve("plots").toString());
+        Cli.Result r = run("report", tmp.resolve("runs").toString(), "--plot-dir", tmp.resolve("plots").toString());
 
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
@@ -88,7 +77,7 @@ class ReportCommandTest {
             assertEquals(900, image.getWidth(), env);
         }
 
-        Result one = run("report", pendulum.toString());
+        Cli.Result one = run("report", pendulum.toString());
         assertEquals(0, one.code(), one.err());
         assertEquals(1, one.out().lines().filter(l -> l.startsWith("pend-s1")).count(), one.out());
     }
@@ -96,10 +85,10 @@ class ReportCommandTest {
     @Test
     void aFolderWithoutRunsIsNamedInOneLine() throws Exception {
         Files.createDirectories(tmp.resolve("empty"));
-        Result r = run("report", tmp.resolve("empty").toString());
+        Cli.Result r = run("report", tmp.resolve("empty").toString());
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("no run folder (one that holds summary.json) in [" + tmp.resolve("empty") + "]"), r.err());
-        Result missing = run("report", tmp.resolve("nothing-here").toString());
+        Cli.Result missing = run("report", tmp.resolve("nothing-here").toString());
         assertEquals(Main.EXIT_USAGE, missing.code(), missing.err());
         assertTrue(missing.err().contains("is not a folder"), missing.err());
     }

@@ -3,8 +3,6 @@ package dev.trpo.app.watch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.trpo.app.Cli;
 import dev.trpo.app.Main;
 import dev.trpo.app.train.TrainCommand;
 import dev.trpo.app.train.TrainResult;
@@ -33,17 +32,8 @@ class WatchCommandTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        CommandLine cmd = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
 
     @Test
@@ -53,7 +43,7 @@ class WatchCommandTest {
             TopicProvisioner.createAll(admin, Topics.forRun(runId), 1, (short) 1);
         }
         // following starts before the run publishes anything
-        CompletableFuture<Result> followed = CompletableFuture.supplyAsync(() -> run("watch", "--run-id", runId,
+        CompletableFuture<Cli.Result> followed = CompletableFuture.supplyAsync(() -> run("watch", "--run-id", runId,
                 "--until-version", "3", "--bootstrap-servers", KAFKA.bootstrapServers()));
         TrainCommand train = new TrainCommand();
         new CommandLine(train).parseArgs("--env", "CartPole-v1", "--run-id", runId, "--seed", "5", "--total-steps", "4096",
@@ -61,12 +51,12 @@ class WatchCommandTest {
                 "--bootstrap-servers", KAFKA.bootstrapServers(), "--metrics-port", "0", "--quiet");
         TrainResult trained = train.run();
 
-        Result live = followed.get(60, TimeUnit.SECONDS);
+        Cli.Result live = followed.get(60, TimeUnit.SECONDS);
         assertEquals(0, live.code(), live.err());
         assertTrue(live.out().lines().anyMatch(l -> l.startsWith("v3  steps 3,072  episodes ")), live.out());
         assertTrue(live.out().contains("| policy version"), live.out());
 
-        Result whole = run("watch", "--run-id", runId, "--once", "--run-dir", tmp.resolve("watch").toString(),
+        Cli.Result whole = run("watch", "--run-id", runId, "--once", "--run-dir", tmp.resolve("watch").toString(),
                 "--bootstrap-servers", KAFKA.bootstrapServers());
         assertEquals(0, whole.code(), whole.err());
         assertTrue(whole.out().matches("(?s).*\\| policy version +\\| 4 \\(published \\d+ s ago\\).*"), whole.out());
@@ -88,7 +78,7 @@ class WatchCommandTest {
 
     @Test
     void aRunThatDoesNotExistIsNamedInOneLine() {
-        Result r = run("watch", "--run-id", "nobody-ran-this", "--once", "--timeout", "PT5S",
+        Cli.Result r = run("watch", "--run-id", "nobody-ran-this", "--once", "--timeout", "PT5S",
                 "--bootstrap-servers", KAFKA.bootstrapServers());
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("run nobody-ran-this has no topic trpo.nobody-ran-this.policy-history"), r.err());
