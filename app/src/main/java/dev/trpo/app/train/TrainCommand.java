@@ -148,7 +148,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + "plot it and keep the best as best-policy.avro; 0 = only the final evaluation (default ${DEFAULT-VALUE}).")
     int evalEvery;
 
-    @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long, ISO-8601 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "PT0S", description = "Stop after this long and keep what was trained, as"
+            + " --total-steps does, ISO-8601, e.g. PT2H (default: no limit; a long run on robots or slow simulators is"
+            + " not cut short).")
     Duration timeout;
 
     @Option(names = "--stall-timeout", defaultValue = "PT60S", description = "Stop when no new version has come for this long"
@@ -261,6 +263,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (evalEpisodes < 1) {
             throw new UsageException("--eval-episodes must be >= 1, got " + evalEpisodes);
+        }
+        if (timeout.isNegative()) {
+            throw new UsageException("--timeout must be positive (or PT0S for no limit), got " + timeout);
         }
         if (stallTimeout.isNegative() || stallTimeout.isZero()) {
             throw new UsageException("--stall-timeout must be positive, got " + stallTimeout);
@@ -375,7 +380,7 @@ public final class TrainCommand implements Callable<Integer> {
             connector.start();
             KafkaConsumer<String, EpisodeSummary> episodeConsumer = episodeConsumer(clientProps, topics);
             try {
-                long deadline = System.nanoTime() + timeout.toNanos();
+                long deadline = timeout.isZero() ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
                 long version = 0;
                 long versionSince = System.nanoTime();
                 long deadLetteredBefore = 0; // blocking dead letters up to the newest version

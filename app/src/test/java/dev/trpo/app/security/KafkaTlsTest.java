@@ -84,7 +84,8 @@ class KafkaTlsTest {
 
         Commands.Captured run = Commands.capture(() -> Main.run("train", "--env", "CartPole-v1", "--seed", "3",
                 "--run-id", "tls", "--total-steps", "4096", "--bootstrap-servers", broker.bootstrapServers(),
-                "--kafka-config", config.toString(), "--run-dir", runDir.toString(), "--metrics-port", "0", "--quiet"));
+                "--kafka-config", config.toString(), "--run-dir", runDir.toString(), "--metrics-port", "0", "--quiet",
+                "--timeout", "PT10M"));
 
         assertEquals(0, run.exit(), run::toString);
         JsonNode summary = new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());

@@ -36,6 +36,9 @@ class TrainEndToEndTest {
         List<String> args = new java.util.ArrayList<>(List.of("--env", env, "--run-id", runId,
                 "--run-dir", tmp.resolve(runId).toString(), "--bootstrap-servers", KAFKA.bootstrapServers(),
                 "--metrics-port", "0", "--quiet"));
+        if (!List.of(extra).contains("--timeout")) {
+            args.addAll(List.of("--timeout", "PT10M")); // a safety net: a run has no time limit by default
+        }
         args.addAll(List.of(extra));
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
         return cmd.run();
@@ -163,6 +166,20 @@ class TrainEndToEndTest {
         assertEquals(2L, version, "versions 1 and 2 were trained before the crash: " + r.summary());
         assertEquals(version, kept.getVersion());
         assertTrue(Files.readString(r.folder().summary()).contains("\"final_eval_error\""));
+    }
+
+    @Test
+    void aTimeLimitStopsTheRunAndKeepsWhatItTrained() throws Exception {
+        TrainResult r = train("time-limit", "--seed", "2", "--total-steps", "10000000", "--timeout", "PT4S",
+                "--eval-every", "0", "--eval-episodes", "2");
+
+        assertEquals("timed out after PT4S", r.summary().get("stop_reason"), r.summary().toString());
+        assertTrue(r.ok(), "a time limit is a way to end a run, as --total-steps is");
+        long version = ((Number) r.summary().get("policy_version")).longValue();
+        assertTrue(version > 0 && version < 9766, r.summary().toString());
+        assertEquals(version, EvalCommand.read(r.folder().policy()).getVersion());
+        assertEquals(version * 1024, ((Number) r.summary().get("total_steps")).longValue());
+        assertTrue(r.eval() != null && r.eval().returns().length == 2, "the final evaluation still runs");
     }
 
     @Test

@@ -32,7 +32,7 @@ class TrainSignalTest {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.trpo.app.Main", "train",
                 "--env", "CartPole-v1", "--run-id", "signal", "--run-dir", run.toString(), "--metrics-port", "0",
-                "--eval-every", "0")
+                "--eval-every", "0", "--timeout", "PT10M")
                 .redirectOutput(out.toFile()).redirectError(tmp.resolve("stderr.txt").toFile()).start();
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();

@@ -48,7 +48,7 @@ class WatchCommandTest {
         TrainCommand train = new TrainCommand();
         new CommandLine(train).parseArgs("--env", "CartPole-v1", "--run-id", runId, "--seed", "5", "--total-steps", "4096",
                 "--eval-every", "0", "--eval-episodes", "1", "--run-dir", tmp.resolve("run").toString(),
-                "--bootstrap-servers", KAFKA.bootstrapServers(), "--metrics-port", "0", "--quiet");
+                "--bootstrap-servers", KAFKA.bootstrapServers(), "--metrics-port", "0", "--quiet", "--timeout", "PT10M");
         TrainResult trained = train.run();
 
         Cli.Result live = followed.get(60, TimeUnit.SECONDS);
