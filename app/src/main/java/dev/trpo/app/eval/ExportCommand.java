@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
  * standard library. The format ({@value #FORMAT}) is documented in schemas/README.md.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Write a policy snapshot as one JSON document, to act from it without a JVM",
-            "(connectors/python/trpo_policy.py does, with the Python standard library)."})
+        description = {"Write a policy snapshot as one JSON document or an ONNX model, to act from it without a JVM",
+            "(connectors/python/trpo_policy.py acts from the JSON with the Python standard library; any ONNX runtime"
+                + " runs the model: --output policy.onnx)."})
 public final class ExportCommand implements Callable<Integer> {
     /** The {@code format} field of the document; bumped when a field changes meaning. */
     public static final String FORMAT = "trpo-policy-json/1";
@@ -35,8 +36,13 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--policy", paramLabel = "FILE", required = true, description = "A PolicySnapshot (policy.avro, best-policy.avro, eval --save).")
     Path policy;
 
-    @Option(names = "--output", paramLabel = "FILE", description = "Where to write the JSON (default: standard output).")
+    @Option(names = "--output", paramLabel = "FILE", description = "Where to write it (default: standard output, for JSON).")
     Path output;
+
+    @Option(names = "--format", paramLabel = "json|onnx", description = "json, or onnx (an ONNX model, opset 13, float32:"
+            + " input observation, outputs action, logits or mean, value); default: onnx when --output ends in .onnx,"
+            + " else json.")
+    String format;
 
     @Spec
     private CommandSpec spec;
@@ -44,6 +50,24 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PolicySnapshot s = EvalCommand.read(policy);
+        String kind = format != null ? format.toLowerCase(java.util.Locale.ROOT)
+                : output != null && output.toString().endsWith(".onnx") ? "onnx" : "json";
+        if (kind.equals("onnx")) {
+            if (output == null) {
+                throw new UsageException("--format onnx needs --output FILE (a binary model is not written to the terminal)");
+            }
+            try {
+                Files.write(output, OnnxPolicy.of(s));
+            } catch (IOException e) {
+                throw new UsageException("cannot write " + output + ": " + e.getMessage());
+            }
+            spec.commandLine().getErr().println("wrote " + output + " (ONNX opset " + OnnxPolicy.OPSET + ", "
+                    + s.getEnvId() + ", version " + s.getVersion() + ")");
+            return 0;
+        }
+        if (!kind.equals("json")) {
+            throw new UsageException("--format " + format + " is not one of json, onnx");
+        }
         String json = toJson(s);
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();

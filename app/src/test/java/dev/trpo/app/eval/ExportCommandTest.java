@@ -169,6 +169,94 @@ class ExportCommandTest {
         assertEquals(ac.actorParameters()[ac.actorParameters().length - 1], doc.get("action").get("log_std").get(1).asDouble());
     }
 
+    /** Runs an exported ONNX model in ONNX Runtime on a batch of observations: its outputs by name. */
+    private static Map<String, Object> onnx(Path model, List<double[]> observations) throws Exception {
+        int n = observations.size();
+        int d = observations.get(0).length;
+        float[][] batch = new float[n][d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                batch[i][j] = (float) observations.get(i)[j];
+            }
+        }
+        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (ai.onnxruntime.OrtSession session = env.createSession(model.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
+             ai.onnxruntime.OnnxTensor input = ai.onnxruntime.OnnxTensor.createTensor(env, batch);
+             ai.onnxruntime.OrtSession.Result result = session.run(Map.of("observation", input))) {
+            Map<String, Object> out = new java.util.HashMap<>();
+            result.forEach(e -> {
+                try {
+                    out.put(e.getKey(), ((ai.onnxruntime.OnnxTensor) e.getValue()).getValue());
+                } catch (ai.onnxruntime.OrtException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            return out;
+        }
+    }
+
+    private Path exportOnnx(Path policy) {
+        Path out = tmp.resolve(policy.getFileName() + ".onnx");
+        CommandLine cmd = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err));
+        assertEquals(0, cmd.execute("export", "--policy", policy.toString(), "--output", out.toString()), err.toString());
+        assertTrue(err.toString().contains("ONNX opset 13"), err.toString());
+        return out;
+    }
+
+    @Test
+    void theOnnxModelActsAndValuesInOnnxRuntimeAsOnTheJvmToFloatPrecision() throws Exception {
+        ActorCritic ac = policy(5, new ActionSpace.Discrete(4), Activation.TANH, 3);
+        Path model = exportOnnx(snapshotFile(ac, "Discrete-v0"));
+        List<double[]> obs = observations(5, 300, 9);
+        Map<String, Object> out = onnx(model, obs);
+
+        long[] actions = (long[]) out.get("action");
+        float[][] logits = (float[][]) out.get("logits");
+        float[][] values = (float[][]) out.get("value");
+        Workspace ws = ac.workspace(1);
+        double[] action = new double[1];
+        double[] logp = new double[1];
+        double[] value = new double[1];
+        int[] seen = new int[4];
+        int close = 0;
+        for (int i = 0; i < obs.size(); i++) {
+            ac.act(obs.get(i), 1, null, true, action, logp, value, ws);
+            assertEquals(value[0], values[i][0], 1e-4 * Math.max(1, Math.abs(value[0])), "value " + i);
+            float[] l = logits[i].clone();
+            java.util.Arrays.sort(l);
+            if (l[3] - l[2] < 1e-4) {
+                close++; // float32 may break a near tie the other way
+                continue;
+            }
+            assertEquals((long) action[0], actions[i], "observation " + i);
+            seen[(int) action[0]]++;
+        }
+        assertTrue(close < 3, "near ties: " + close);
+        assertTrue(java.util.Arrays.stream(seen).filter(c -> c > 0).count() >= 3, java.util.Arrays.toString(seen));
+
+        ActionSpace.Box box = new ActionSpace.Box(new double[] {-1.0, -2.0}, new double[] {1.0, 0.5});
+        ActorCritic cont = policy(3, box, Activation.RELU, 4);
+        Map<String, Object> c = onnx(exportOnnx(snapshotFile(cont, "Box-v0")), observations(3, 100, 10));
+        float[][] act = (float[][]) c.get("action");
+        float[][] mean = (float[][]) c.get("mean");
+        double[] mu = new double[2];
+        Workspace cws = cont.workspace(1);
+        int clipped = 0;
+        List<double[]> cobs = observations(3, 100, 10);
+        for (int i = 0; i < cobs.size(); i++) {
+            cont.act(cobs.get(i), 1, null, true, mu, logp, value, cws);
+            for (int k = 0; k < 2; k++) {
+                double expected = Math.max(box.low()[k], Math.min(box.high()[k], mu[k]));
+                clipped += expected != mu[k] ? 1 : 0;
+                assertEquals(mu[k], mean[i][k], 1e-4 * Math.max(1, Math.abs(mu[k])), "mean " + i);
+                assertEquals(expected, act[i][k], 1e-4 * Math.max(1, Math.abs(expected)), "action " + i);
+            }
+        }
+        assertTrue(clipped > 0 && clipped < 200, "some actions are clipped and some not: " + clipped);
+    }
+
     @Test
     void evalDoesNotRunACommandNamedBySnapshotUnlessGivenWithEnv() throws Exception {
         Path marker = tmp.resolve("ran");
