@@ -8,6 +8,7 @@ line (standard output is the protocol's; ``serve`` sends anything else printed t
     <- {"reset": 12345}                       -> {"observation": [...]}
     <- {"step": 1}  or  {"step": [0.5, -1]}   -> {"observation": [...], "reward": 1.0,
                                                   "terminated": false, "truncated": false}
+                                                 (and "success": true/false when info has "is_success")
     end of input                              -> exit
 
 ``serve(env)`` does all of that for any object with Gymnasium's API: ``reset(seed=...)`` returning
@@ -91,8 +92,12 @@ def serve(env, max_episode_steps=None, timeout_seconds=None, stdin=None, stdout=
             action = request["step"]
             if discrete:
                 action = int(action)
-            observation, reward, terminated, truncated, _ = env.step(action)
-            send({"observation": _numbers(observation), "reward": float(reward),
-                  "terminated": bool(terminated), "truncated": bool(truncated)})
+            observation, reward, terminated, truncated, info = env.step(action)
+            answer = {"observation": _numbers(observation), "reward": float(reward),
+                      "terminated": bool(terminated), "truncated": bool(truncated)}
+            if isinstance(info, dict) and info.get("is_success") is not None:
+                # Gymnasium's convention for tasks that can be achieved (gymnasium-robotics, SB3's Monitor)
+                answer["success"] = bool(info["is_success"])
+            send(answer)
         else:
             raise ValueError("unknown request: " + line.strip())

@@ -219,6 +219,33 @@ class CommandLineTest {
         assertTrue(bad.err().contains("--parallel 0 is out of range"), bad.err());
     }
 
+    @Test
+    void evalSaysHowManyEpisodesAchievedTheTaskWhenTheEnvironmentJudgesThem(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path tmp) throws Exception {
+        String env = "process:python3 " + java.nio.file.Path.of("../connectors/src/test/resources/process-env/reaches.py")
+                .toAbsolutePath().normalize() + " " + java.nio.file.Path.of("../connectors/python").toAbsolutePath().normalize();
+        dev.trpo.policy.ActorCritic base = dev.trpo.policy.ActorCritic.create(1, new dev.trpo.policy.ActionSpace.Discrete(2),
+                new int[] {}, dev.trpo.policy.Activation.TANH, 0.0, false, 1);
+        double[] p = base.actorParameters().clone();
+        java.util.Arrays.fill(p, 0);
+        p[3] = 5; // always right: every episode reaches the goal
+        dev.trpo.policy.ActorCritic right = dev.trpo.policy.ActorCritic.fromParts(1, new dev.trpo.policy.ActionSpace.Discrete(2),
+                new int[] {}, new int[] {}, dev.trpo.policy.Activation.TANH, p, base.criticParameters(),
+                dev.trpo.policy.ObservationNormalizer.disabled(1));
+        java.nio.file.Path file = tmp.resolve("reach.avro");
+        Files.write(file, dev.trpo.schemas.AvroSerde.of(dev.trpo.schemas.PolicySnapshot.class).encode(
+                dev.trpo.schemas.Snapshots.toSnapshot(right, new dev.trpo.schemas.Snapshots.Meta("reach", 1, 0L, env, null, 1,
+                        java.util.Map.of(), dev.trpo.schemas.Snapshots.emptyCounters(), 0))));
+
+        String text = stdoutOf("eval", "--policy", file.toString(), "--env", env, "--episodes", "5");
+        assertTrue(text.contains("mean return 1.00 +/- 0.00 over 5 deterministic episodes (seed 1000), achieved the task"
+                + " in 5 of 5"), text);
+        String json = stdoutOf("eval", "--policy", file.toString(), "--env", env, "--episodes", "5", "--json");
+        assertTrue(json.contains("\"success_rate\":1.0,\"episodes_judged\":5"), json);
+        String cartPole = stdoutOf("eval", "--policy", snapshot(tmp, "CartPole-v1").toString(), "--episodes", "2", "--json");
+        assertTrue(cartPole.contains("\"success_rate\":null"), cartPole);
+    }
+
     /** What a command that prints its result on System.out printed; it must exit 0. */
     private static String stdoutOf(String... args) {
         java.io.PrintStream saved = System.out;

@@ -109,12 +109,26 @@ public final class EvalCommand implements Callable<Integer> {
             for (double v : r.returns()) {
                 returns.add(v);
             }
+            if (r.reported() > 0) {
+                node.put("success_rate", r.successRate()).put("episodes_judged", r.reported());
+            } else {
+                node.putNull("success_rate");
+            }
             System.out.println(mapper.writeValueAsString(node));
         } else {
-            System.out.printf(Locale.ROOT, "%s policy v%d: mean return %.2f +/- %.2f over %d deterministic episodes (seed %d)%n",
-                    envId, snapshot.getVersion(), r.mean(), r.std(), episodes, seed);
+            System.out.printf(Locale.ROOT, "%s policy v%d: mean return %.2f +/- %.2f over %d deterministic episodes (seed %d)%s%n",
+                    envId, snapshot.getVersion(), r.mean(), r.std(), episodes, seed, successText(r));
         }
         return 0;
+    }
+
+    /** ", achieved the task in 17 of 20" when the environment said, else nothing. */
+    public static String successText(PolicyEvaluator.Result r) {
+        if (r.reported() == 0) {
+            return "";
+        }
+        long yes = java.util.Arrays.stream(r.successes()).filter(Boolean.TRUE::equals).count();
+        return ", achieved the task in " + yes + " of " + r.reported();
     }
 
     /** Reads a snapshot file, with a one-line error when it is not one. */

@@ -565,6 +565,8 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("final_eval_mean", eval == null ? null : round(eval.mean(), 3));
             summary.put("final_eval_std", eval == null ? null : round(eval.std(), 3));
             summary.put("final_eval_episodes", evalEpisodes);
+            // the share of the final evaluation's episodes that achieved the task, when the environment says
+            summary.put("final_eval_success_rate", eval == null || eval.reported() == 0 ? null : round(eval.successRate(), 3));
             if (finalEvalError != null) {
                 summary.put("final_eval_error", finalEvalError);
             } else if (eval == null) {

@@ -31,7 +31,8 @@ public record TrainResult(RunFolder folder, Map<String, Object> summary, PolicyE
             {"return(100) curve", Sparkline.of(curve.stream().map(CurvePoint::meanReturn100).toList(), 32)},
             {"final eval (" + summary.get("final_eval_episodes") + " det.)", eval == null
                     ? (str("final_eval_error").startsWith("not run") ? "" : "failed: ") + str("final_eval_error")
-                    : String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())},
+                    : String.format(Locale.ROOT, "%.1f +/- %.1f", eval.mean(), eval.std())
+                        + dev.trpo.app.eval.EvalCommand.successText(eval)},
             {"best eval (version " + str("best_eval_version") + ")", str("best_eval_mean")},
             summary.get("threshold") == null
                     ? new String[] {"steps to threshold", "- (none: give --target-return)"}

@@ -169,6 +169,24 @@ class TrainEndToEndTest {
     }
 
     @Test
+    void aTaskThatSaysWhetherItWasAchievedGetsItsSuccessRateInTheSummaryAndTable() throws Exception {
+        String env = "process:python3 " + Path.of("../connectors/src/test/resources/process-env/reaches.py").toAbsolutePath()
+                .normalize() + " " + Path.of("../connectors/python").toAbsolutePath().normalize();
+        Path config = tmp.resolve("reach.properties");
+        Files.writeString(config, "trpo.trainer.batch-steps=256\ntrpo.trainer.critic.minibatch-size=64\n");
+        TrainResult r = trainOn(env, "reach", "--seed", "1", "--total-steps", "2048", "--eval-every", "0",
+                "--config", config.toString());
+
+        assertTrue(r.ok(), r.summary().toString());
+        double rate = ((Number) r.summary().get("final_eval_success_rate")).doubleValue();
+        assertEquals(r.eval().successRate(), rate, 1e-3);
+        long achieved = Math.round(rate * 20);
+        assertTrue(r.table().contains("achieved the task in " + achieved + " of 20"), r.table());
+        assertEquals(null, train("no-judge", "--seed", "1", "--total-steps", "1024", "--eval-every", "0",
+                "--eval-episodes", "2").summary().get("final_eval_success_rate"), "CartPole says nothing of success");
+    }
+
+    @Test
     void aTimeLimitStopsTheRunAndKeepsWhatItTrained() throws Exception {
         TrainResult r = train("time-limit", "--seed", "2", "--total-steps", "10000000", "--timeout", "PT4S",
                 "--eval-every", "0", "--eval-episodes", "2");

@@ -47,7 +47,8 @@ import dev.trpo.policy.ActionSpace;
  *   <li>{@code {"reset": SEED}} (a non-negative 63-bit seed drawn from the actor's generator) is answered with
  *       {@code {"observation": [...]}};</li>
  *   <li>{@code {"step": 1}} (a discrete action) or {@code {"step": [0.5]}} is answered with
- *       {@code {"observation": [...], "reward": R, "terminated": false, "truncated": false}};</li>
+ *       {@code {"observation": [...], "reward": R, "terminated": false, "truncated": false}}, optionally with
+ *       {@code "success": true} (or false) when the task says whether it was achieved;</li>
  *   <li>end of input (this environment closed, or the JVM gone) means exit.</li>
  * </ol>
  * The time limit is enforced here as Gymnasium's {@code TimeLimit} does: {@code truncated} is set on the step whose
@@ -380,6 +381,11 @@ public final class ProcessEnvironment implements Environment {
         out.terminated = flag(answer, "terminated");
         elapsedSteps++;
         out.truncated = flag(answer, "truncated") || elapsedSteps >= maxEpisodeSteps;
+        JsonNode success = answer.get("success");
+        if (success != null && !success.isNull() && !success.isBoolean()) {
+            throw protocol("step", "\"success\" must be true or false when given, got " + success);
+        }
+        out.success = success == null || success.isNull() ? null : success.booleanValue();
     }
 
     private boolean flag(JsonNode answer, String field) {

@@ -18,6 +18,11 @@ public final class StepResult {
     public boolean terminated;
     /** The episode was cut short after this step (time limit). */
     public boolean truncated;
+    /**
+     * Whether the task was achieved, when the environment says so (Gymnasium's {@code info["is_success"]}, which
+     * robotics tasks report), else null. Only an episode's last step's counts.
+     */
+    public Boolean success;
 
     /** @param observationSize the size of the environment's observation */
     public StepResult(int observationSize) {

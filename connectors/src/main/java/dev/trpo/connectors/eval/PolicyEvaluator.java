@@ -16,8 +16,34 @@ import dev.trpo.policy.Workspace;
  * with seed {@code seed + i}, so two evaluations with the same seed play the same episodes.
  */
 public final class PolicyEvaluator {
-    /** Returns of the evaluated episodes, with their mean and (population) standard deviation. */
-    public record Result(String envId, double[] returns, int[] lengths) {
+    /**
+     * Returns of the evaluated episodes, with their mean and (population) standard deviation, and whether each
+     * achieved the task when the environment says so ({@code successes[i]} null otherwise).
+     */
+    public record Result(String envId, double[] returns, int[] lengths, Boolean[] successes) {
+        /** A result of an environment that reports no success. */
+        public Result(String envId, double[] returns, int[] lengths) {
+            this(envId, returns, lengths, new Boolean[returns.length]);
+        }
+
+        /** Episodes whose environment said whether they achieved the task. */
+        public int reported() {
+            int n = 0;
+            for (Boolean b : successes) {
+                n += b == null ? 0 : 1;
+            }
+            return n;
+        }
+
+        /** The share of the {@link #reported()} episodes that achieved the task; NaN when none was reported. */
+        public double successRate() {
+            int yes = 0;
+            for (Boolean b : successes) {
+                yes += Boolean.TRUE.equals(b) ? 1 : 0;
+            }
+            return reported() == 0 ? Double.NaN : (double) yes / reported();
+        }
+
         public double mean() {
             double s = 0;
             for (double r : returns) {
@@ -114,6 +140,7 @@ public final class PolicyEvaluator {
         ActionSpace.Box box = policy.actionSpace() instanceof ActionSpace.Box b ? b : null;
         double[] returns = new double[episodes];
         int[] lengths = new int[episodes];
+        Boolean[] successes = new Boolean[episodes];
         int next = 0;
         for (int i = 0; i < k; i++) {
             steps[i] = new StepResult(obsDim);
@@ -155,6 +182,7 @@ public final class PolicyEvaluator {
                 if (episodeOf[i] >= 0 && steps[i].done()) {
                     returns[episodeOf[i]] = total[i];
                     lengths[episodeOf[i]] = length[i];
+                    successes[episodeOf[i]] = steps[i].success;
                     total[i] = 0;
                     length[i] = 0;
                     episodeOf[i] = next < episodes ? next++ : -1;
@@ -169,6 +197,6 @@ public final class PolicyEvaluator {
                 }
             }
         }
-        return new Result(envId, returns, lengths);
+        return new Result(envId, returns, lengths, successes);
     }
 }

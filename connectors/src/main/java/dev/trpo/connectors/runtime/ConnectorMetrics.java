@@ -10,6 +10,11 @@ public final class ConnectorMetrics {
     public static final String TRANSITIONS = "trpo.connector.transitions";
     /** Counter: episodes finished (terminated or truncated). */
     public static final String EPISODES = "trpo.connector.episodes";
+    /**
+     * Counter: finished episodes whose environment said whether the task was achieved (a process environment's
+     * {@code "success"}, Gymnasium's {@code info["is_success"]}), tagged {@code outcome} = success or failure.
+     */
+    public static final String EPISODE_OUTCOMES = "trpo.connector.episode.outcomes";
     /** Distribution summary: the return of each finished episode. */
     public static final String EPISODE_RETURN = "trpo.connector.episode.return";
     /** Distribution summary: versions between the newest one received and the one acted with, per step batch. */

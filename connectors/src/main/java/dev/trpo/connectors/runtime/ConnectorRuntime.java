@@ -78,6 +78,8 @@ public final class ConnectorRuntime implements AutoCloseable {
 
     private final Counter transitionsCounter;
     private final Counter episodesCounter;
+    private final Counter succeeded;
+    private final Counter failed;
     private final Counter sendErrors;
     private final DistributionSummary episodeReturn;
     private final DistributionSummary policyLag;
@@ -104,6 +106,10 @@ public final class ConnectorRuntime implements AutoCloseable {
                 .description("transitions acknowledged by the broker").register(registry);
         this.episodesCounter = Counter.builder(ConnectorMetrics.EPISODES).tags(tags)
                 .description("episodes finished").register(registry);
+        this.succeeded = Counter.builder(ConnectorMetrics.EPISODE_OUTCOMES).tags(tags.and("outcome", "success"))
+                .description("finished episodes the environment judged").register(registry);
+        this.failed = Counter.builder(ConnectorMetrics.EPISODE_OUTCOMES).tags(tags.and("outcome", "failure"))
+                .description("finished episodes the environment judged").register(registry);
         this.sendErrors = Counter.builder(ConnectorMetrics.SEND_ERRORS).tags(tags)
                 .description("transitions the producer failed to deliver").register(registry);
         this.episodeReturn = DistributionSummary.builder(ConnectorMetrics.EPISODE_RETURN).tags(tags)
@@ -388,6 +394,9 @@ public final class ConnectorRuntime implements AutoCloseable {
                 episodeReturnSoFar[i] += r.reward;
                 if (r.done()) {
                     episodesCounter.increment();
+                    if (r.success != null) {
+                        (r.success ? succeeded : failed).increment();
+                    }
                     episodeReturn.record(episodeReturnSoFar[i]);
                     episodeReturnSoFar[i] = 0;
                     episode[i]++;

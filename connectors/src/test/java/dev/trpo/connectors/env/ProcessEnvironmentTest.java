@@ -183,6 +183,34 @@ class ProcessEnvironmentTest {
     }
 
     @Test
+    void whetherTheTaskWasAchievedComesFromInfoIsSuccessWhenTheEnvironmentSaysIt() {
+        try (Environment env = Environments.create(script("reaches.py", PYTHON_DIR.toString()))) {
+            StepResult r = new StepResult(1);
+            env.reset(new SplittableRandom(1), r.observation);
+            double[] right = {1};
+            env.step(right, r);
+            assertEquals(null, r.success, "a step that says nothing");
+            env.step(right, r);
+            env.step(right, r);
+            assertTrue(r.terminated);
+            assertEquals(Boolean.TRUE, r.success);
+            env.reset(new SplittableRandom(2), r.observation);
+            double[] left = {0};
+            for (int i = 0; i < 6; i++) {
+                env.step(left, r);
+            }
+            assertTrue(r.truncated);
+            assertEquals(Boolean.FALSE, r.success);
+        }
+        try (Environment cartPole = Environments.create(CARTPOLE)) {
+            StepResult r = new StepResult(4);
+            cartPole.reset(new SplittableRandom(1), r.observation);
+            cartPole.step(new double[] {1}, r);
+            assertEquals(null, r.success, "an environment whose info has no is_success");
+        }
+    }
+
+    @Test
     void aBadSpecNamesTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Environments.create(script("badspec.py")));

@@ -104,6 +104,29 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void theShareOfEpisodesThatAchievedTheTaskIsCountedWhenTheEnvironmentSaysIt() {
+        String env = ProcessEnvironment.PREFIX + "python3 " + Path.of("src/test/resources/process-env/reaches.py")
+                .toAbsolutePath() + " " + Path.of("python").toAbsolutePath();
+        for (int action = 0; action < 2; action++) {
+            // no hidden layer and zero weights: the bias alone picks the action
+            ActorCritic always = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {}, Activation.TANH, 0.0,
+                    false, 1L);
+            double[] p = always.actorParameters();
+            java.util.Arrays.fill(p, 0);
+            p[p.length - 2 + action] = 5; // bias of the chosen action's logit
+            ActorCritic policy = ActorCritic.fromParts(1, new ActionSpace.Discrete(2), new int[] {}, new int[] {},
+                    Activation.TANH, p, always.criticParameters(), dev.trpo.policy.ObservationNormalizer.disabled(1));
+            PolicyEvaluator.Result r = PolicyEvaluator.evaluate(policy, env, 5, 3, 2);
+            assertEquals(5, r.reported());
+            assertEquals(action, r.successRate(), 0.0, "always action " + action);
+            assertEquals(action == 1 ? 3 : 6, r.lengths()[4]);
+        }
+        PolicyEvaluator.Result silent = PolicyEvaluator.evaluate(policyFor("CartPole-v1", 0.0), "CartPole-v1", 3, 1);
+        assertEquals(0, silent.reported());
+        assertTrue(Double.isNaN(silent.successRate()));
+    }
+
+    @Test
     void nonsenseCountsAreRefused() {
         ActorCritic policy = policyFor("CartPole-v1", 0.0);
         assertThrows(IllegalArgumentException.class, () -> PolicyEvaluator.evaluate(policy, "CartPole-v1", 0, 1, 1));

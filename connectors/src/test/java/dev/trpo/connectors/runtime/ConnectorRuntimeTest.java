@@ -138,6 +138,34 @@ class ConnectorRuntimeTest {
     }
 
     @Test
+    void episodesTheEnvironmentJudgesAreCountedBySuccessOrFailure() throws Exception {
+        String env = dev.trpo.connectors.env.ProcessEnvironment.PREFIX + "python3 "
+                + java.nio.file.Path.of("src/test/resources/process-env/reaches.py").toAbsolutePath() + " "
+                + java.nio.file.Path.of("python").toAbsolutePath();
+        Topics topics = Topics.forRun("reaches");
+        createTopics(KAFKA.bootstrapServers(), topics, 1);
+        // no hidden layer, zero weights, a large bias on action 1: every step goes right, so every episode reaches 3
+        ActorCritic base = ActorCritic.create(1, new dev.trpo.policy.ActionSpace.Discrete(2), new int[] {},
+                dev.trpo.policy.Activation.TANH, 0.0, false, 1L);
+        double[] p = base.actorParameters().clone();
+        java.util.Arrays.fill(p, 0);
+        p[3] = 30;
+        ActorCritic right = ActorCritic.fromParts(1, new dev.trpo.policy.ActionSpace.Discrete(2), new int[] {}, new int[] {},
+                dev.trpo.policy.Activation.TANH, p, base.criticParameters(), dev.trpo.policy.ObservationNormalizer.disabled(1));
+        publishPolicy(KAFKA.bootstrapServers(), topics, env, right, 0);
+        ConnectorConfig config = new ConnectorConfig(topics.runId(), env, 2, 3, 9, ConnectorMode.SYNC, "actor", 9, 0);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config, kafkaProps(), registry)) {
+            runtime.start();
+            assertTrue(runtime.awaitTermination(60, TimeUnit.SECONDS));
+            assertNull(runtime.failure());
+        }
+        assertEquals(6.0, registry.get(ConnectorMetrics.EPISODE_OUTCOMES).tag("outcome", "success").counter().count());
+        assertEquals(0.0, registry.get(ConnectorMetrics.EPISODE_OUTCOMES).tag("outcome", "failure").counter().count());
+        assertEquals(6.0, registry.get(ConnectorMetrics.EPISODES).counter().count());
+    }
+
+    @Test
     void publishesActorsTimesStepsWellFormedTransitionsForAGivenPolicy() throws Exception {
         Topics topics = Topics.forRun("well-formed");
         createTopics(KAFKA.bootstrapServers(), topics, 3);
