@@ -43,8 +43,8 @@ public final class EnvCheckCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     /** One played episode: what the reproducibility check compares, and what the table shows. */
-    private record Episode(int steps, double totalReward, boolean terminated, List<double[]> observations,
-                           double[] rewards, String nonFinite) {
+    private record Episode(int steps, double totalReward, boolean terminated, Boolean success,
+                           List<double[]> observations, double[] rewards, String nonFinite) {
     }
 
     @Override
@@ -62,21 +62,26 @@ public final class EnvCheckCommand implements Callable<Integer> {
             limit = env.maxEpisodeSteps();
             out.printf(Locale.ROOT, "environment  %s%nobservation  %d values%nactions      %s%ntime limit   %d steps%n%n",
                     env.id(), env.observationSize(), EnvListCommand.describe(env.actionSpace()), limit);
-            out.printf(Locale.ROOT, "%7s  %6s  %12s  %s%n", "episode", "steps", "return", "ended by");
+            out.printf(Locale.ROOT, "%7s  %6s  %12s  %-10s  %s%n", "episode", "steps", "return", "ended by", "task");
             SplittableRandom actions = new SplittableRandom(seed);
             started = System.nanoTime();
             for (int e = 0; e < episodes; e++) {
                 Episode ep = play(env, seed + e, actions.split(), limit);
                 played.add(ep);
                 steps += ep.steps();
-                out.printf(Locale.ROOT, "%7d  %6d  %12.3f  %s%n", e, ep.steps(), ep.totalReward(),
-                        ep.terminated() ? "terminated" : ep.steps() >= limit ? "time limit" : "truncated");
+                out.printf(Locale.ROOT, "%7d  %6d  %12.3f  %-10s  %s%n", e, ep.steps(), ep.totalReward(),
+                        ep.terminated() ? "terminated" : ep.steps() >= limit ? "time limit" : "truncated",
+                        ep.success() == null ? "-" : ep.success() ? "achieved" : "failed");
                 out.flush();
             }
             nanos = System.nanoTime() - started;
         }
-        out.printf(Locale.ROOT, "%nstep rate    %,.0f steps/s (random actions, one instance, this machine)%n%n",
+        out.printf(Locale.ROOT, "%nstep rate    %,.0f steps/s (random actions, one instance, this machine)%n",
                 steps / Math.max(nanos / 1e9, 1e-9));
+        long judged = played.stream().filter(p -> p.success() != null).count();
+        out.printf(Locale.ROOT, "task         %s%n%n", judged == 0
+                ? "not judged (no \"success\" on the last steps: evaluations report returns only)"
+                : "judged on " + judged + " of " + played.size() + " episode ends (evaluations report the success rate)");
 
         List<String> failures = new ArrayList<>();
         String nonFinite = played.stream().map(Episode::nonFinite).filter(s -> s != null).findFirst().orElse(null);
@@ -146,7 +151,7 @@ public final class EnvCheckCommand implements Callable<Integer> {
             }
             done = r.done();
         }
-        return new Episode(steps, total, r.terminated, observations, rewards, nonFinite);
+        return new Episode(steps, total, r.terminated, r.success, observations, rewards, nonFinite);
     }
 
     private static String firstNonFinite(double[] values, String where) {

@@ -32,6 +32,8 @@ public final class PeriodicEvaluation implements AutoCloseable {
     public static final String BEST_RETURN = "trpo.eval.best.return";
     /** Counter: evaluations done. */
     public static final String EVALUATIONS = "trpo.eval.evaluations";
+    /** Gauge: the share of the last evaluation's episodes that achieved the task (NaN when the environment does not say). */
+    public static final String SUCCESS_RATE = "trpo.eval.success.rate";
 
     /** An evaluated version. */
     public record Evaluated(PolicySnapshot snapshot, PolicyEvaluator.Result result) {
@@ -92,6 +94,9 @@ public final class PeriodicEvaluation implements AutoCloseable {
                 .description("Policy version of the last deterministic evaluation").register(registry);
         Gauge.builder(BEST_RETURN, best, r -> r.get() == null ? Double.NaN : r.get().mean()).tags(tags)
                 .description("Best mean return of the deterministic evaluations so far").register(registry);
+        Gauge.builder(SUCCESS_RATE, last, r -> r.get() == null ? Double.NaN : r.get().result().successRate()).tags(tags)
+                .description("Share of the last evaluation's episodes that achieved the task, when the environment says")
+                .register(registry);
         this.evaluations = Counter.builder(EVALUATIONS).tags(tags).description("Deterministic evaluations done")
                 .register(registry);
     }

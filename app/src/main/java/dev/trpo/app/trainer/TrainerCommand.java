@@ -249,8 +249,9 @@ public final class TrainerCommand implements Callable<Integer> {
         try {
             PeriodicEvaluation.Evaluated e = evaluation.evaluate(snapshot);
             PeriodicEvaluation.Evaluated best = evaluation.best();
-            LOG.info("evaluated run={} env={} version={} episodes={} mean={} std={} best={} best_version={}", runId,
-                    envId, e.version(), evalEpisodes, e.mean(), e.result().std(), best.mean(), best.version());
+            LOG.info("evaluated run={} env={} version={} episodes={} mean={} std={} success_rate={} best={} best_version={}",
+                    runId, envId, e.version(), evalEpisodes, e.mean(), e.result().std(), e.result().successRate(),
+                    best.mean(), best.version());
         } catch (RuntimeException ex) {
             LOG.warn("evaluation of run={} version={} failed: {}", runId, snapshot.getVersion(), ex.toString());
         }

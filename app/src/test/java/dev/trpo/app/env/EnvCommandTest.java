@@ -53,9 +53,21 @@ class EnvCommandTest {
             assertEquals(0, r.exitCode(), r.out() + r.err());
             assertTrue(r.out().contains("actions      Discrete(2)"), r.out());
             assertTrue(r.out().contains("time limit   500 steps"), r.out());
-            assertEquals(3, r.out().lines().filter(l -> l.endsWith("terminated")).count(), r.out());
+            assertEquals(3, r.out().lines().filter(l -> l.contains(" terminated ")).count(), r.out());
             assertEquals(3, r.out().lines().filter(l -> l.startsWith("ok ")).count(), r.out());
+            assertTrue(r.out().contains("task         not judged"), r.out());
         }
+    }
+
+    @Test
+    void checkShowsWhetherEachEpisodeAchievedTheTaskWhenTheEnvironmentSays() {
+        Run r = run("check", "--env", "process:python3 " + Path.of("../connectors/src/test/resources/process-env/reaches.py")
+                .toAbsolutePath().normalize() + " " + PYTHON_DIR, "--episodes", "8", "--seed", "4");
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        long achieved = r.out().lines().filter(l -> l.endsWith(" terminated  achieved")).count();
+        long failed = r.out().lines().filter(l -> l.endsWith(" time limit  failed")).count();
+        assertEquals(8, achieved + failed, "every episode end of reaches.py is judged:\n" + r.out());
+        assertTrue(r.out().contains("task         judged on 8 of 8 episode ends"), r.out());
     }
 
     @Test

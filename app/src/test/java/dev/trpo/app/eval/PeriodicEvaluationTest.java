@@ -70,6 +70,32 @@ class PeriodicEvaluationTest {
     }
 
     @Test
+    void theShareOfEpisodesThatAchievedTheTaskIsExportedWhenTheEnvironmentSaysIt() {
+        String env = dev.trpo.connectors.env.ProcessEnvironment.PREFIX + "python3 "
+                + java.nio.file.Path.of("../connectors/src/test/resources/process-env/reaches.py").toAbsolutePath().normalize()
+                + " " + java.nio.file.Path.of("../connectors/python").toAbsolutePath().normalize();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PeriodicEvaluation e = new PeriodicEvaluation("r", env, 1, 4, 7, 2, registry)) {
+            assertTrue(Double.isNaN(registry.get(PeriodicEvaluation.SUCCESS_RATE).gauge().value()));
+            for (int action = 0; action < 2; action++) {
+                ActorCritic base = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {}, Activation.TANH, 0,
+                        false, 1);
+                double[] p = base.actorParameters().clone();
+                java.util.Arrays.fill(p, 0);
+                p[2 + action] = 5; // the bias of the action taken every step
+                ActorCritic always = ActorCritic.fromParts(1, new ActionSpace.Discrete(2), new int[] {}, new int[] {},
+                        Activation.TANH, p, base.criticParameters(), dev.trpo.policy.ObservationNormalizer.disabled(1));
+                e.evaluate(Snapshots.toSnapshot(always, new Snapshots.Meta("r", action + 1, null, env, null, 1, Map.of(),
+                        null, 0)));
+                assertEquals(action, registry.get(PeriodicEvaluation.SUCCESS_RATE).gauge().value(), 0.0,
+                        "always action " + action);
+            }
+        }
+        PeriodicEvaluation cartPole = new PeriodicEvaluation("c", ENV, 1, 2, 7, new SimpleMeterRegistry());
+        assertTrue(Double.isNaN(cartPole.evaluate(snapshot(1, 10.0)).result().successRate()));
+    }
+
+    @Test
     void onlyPositiveMultiplesAreDueAndZeroTurnsItOff() {
         PeriodicEvaluation every3 = new PeriodicEvaluation("r", ENV, 3, 2, 7, new SimpleMeterRegistry());
         assertFalse(every3.due(0));
