@@ -68,7 +68,8 @@ class MonitoringTest {
         for (String metric : List.of("trpo_trainer_policy_version", "trpo_trainer_update_kl", "trpo_connector_episode_return",
                 "rate(trpo_connector_transitions_total", "trpo_streams_dlq_records_total",
                 "trpo_trainer_stale_samples_dropped_total", "kafka_consumer_fetch_manager_records_lag_max",
-                "trpo_eval_return", "trpo_eval_best_return", "rate(trpo_connector_env_seconds_total")) {
+                "trpo_eval_return", "trpo_eval_best_return", "rate(trpo_connector_env_seconds_total",
+                "trpo_connector_episode_outcomes_total{outcome=\"success\"", "trpo_eval_success_rate")) {
             assertTrue(all.contains(metric), "no panel on " + metric);
         }
         assertTrue(all.contains("sum by (reason) (rate(trpo_streams_dlq_records_total"), "dead letters by reason");
