@@ -144,7 +144,7 @@ public final class WatchCommand implements Callable<Integer> {
             consumer.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
             Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
-            long lastLine = 0;
+            long lastLine = System.nanoTime() - LINE_INTERVAL_NANOS; // the first version is printed at once
             long printed = Long.MIN_VALUE;
             boolean atEnd = false;
             while (!interrupted) {
