@@ -14,7 +14,8 @@ line (standard output is the protocol's; ``serve`` sends anything else printed t
 ``serve(env)`` does all of that for any object with Gymnasium's API: ``reset(seed=...)`` returning
 ``(observation, info)``, ``step(action)`` returning ``(observation, reward, terminated, truncated, info)``, an
 ``action_space`` with ``n`` (discrete) or ``low`` and ``high`` (continuous), and an ``observation_space`` with a
-``shape``. With Gymnasium installed, ``serve(gymnasium.make("Pendulum-v1"))`` is a whole environment process.
+``shape`` (or a Dict or Tuple space of them, flattened by sorted key as gymnasium-robotics' goal-conditioned tasks
+need). With Gymnasium installed, ``serve(gymnasium.make("Pendulum-v1"))`` is a whole environment process.
 Needs only the Python standard library.
 """
 import json
@@ -23,26 +24,41 @@ import sys
 
 
 def _numbers(values):
-    """A flat list of floats from a list, tuple or NumPy array (any shape)."""
-    if hasattr(values, "tolist"):
-        values = values.tolist()
+    """A flat list of floats from a list, tuple or NumPy array (any shape), or a dict of them (gymnasium-robotics'
+    observation/achieved_goal/desired_goal), flattened by sorted key as Gymnasium's Dict space orders them."""
     out = []
     stack = [values]
     while stack:
         v = stack.pop()
-        if isinstance(v, (list, tuple)):
+        if hasattr(v, "tolist"):
+            v = v.tolist()
+        if isinstance(v, dict):
+            stack.extend(reversed([v[k] for k in sorted(v)]))
+        elif isinstance(v, (list, tuple)):
             stack.extend(reversed(v))
         else:
             out.append(float(v))
     return out
 
 
+def _size(space):
+    """How many numbers an observation of ``space`` flattens to: a Box's (or array's) shape, a Dict or Tuple space's
+    parts added up."""
+    parts = getattr(space, "spaces", None)
+    if isinstance(parts, dict):
+        return sum(_size(parts[k]) for k in sorted(parts))
+    if isinstance(parts, (list, tuple)):
+        return sum(_size(p) for p in parts)
+    size = 1
+    for d in space.shape or ():
+        size *= int(d)
+    return size
+
+
 def spec(env, max_episode_steps=None, timeout_seconds=None):
     """The spec line's fields for ``env`` (its time limit from ``env.spec.max_episode_steps`` unless given; trpo
     kills a process that takes longer than ``timeout_seconds``, 300 unless given, to answer one request)."""
-    size = 1
-    for d in env.observation_space.shape:
-        size *= int(d)
+    size = _size(env.observation_space)
     space = env.action_space
     if hasattr(space, "n"):
         action = {"discrete": int(space.n)}

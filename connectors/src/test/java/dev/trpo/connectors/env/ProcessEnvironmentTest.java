@@ -211,6 +211,23 @@ class ProcessEnvironmentTest {
     }
 
     @Test
+    void aGoalConditionedTaskWithADictObservationIsFlattenedBySortedKey() {
+        // gymnasium-robotics' shape: {observation, achieved_goal, desired_goal}, flattened as Gymnasium's Dict space
+        // orders them (sorted keys: achieved_goal, desired_goal, observation)
+        try (Environment env = Environments.create(script("goal.py", PYTHON_DIR.toString()))) {
+            assertEquals(4, env.observationSize());
+            StepResult r = new StepResult(4);
+            env.reset(new SplittableRandom(1), r.observation);
+            assertArrayEquals(new double[] {0, 2, 0, -0.0}, r.observation);
+            env.step(new double[] {1}, r);
+            assertArrayEquals(new double[] {1, 2, 1, -1}, r.observation);
+            env.step(new double[] {1}, r);
+            assertTrue(r.terminated);
+            assertEquals(Boolean.TRUE, r.success);
+        }
+    }
+
+    @Test
     void aBadSpecNamesTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Environments.create(script("badspec.py")));
