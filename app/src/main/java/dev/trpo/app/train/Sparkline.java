@@ -7,7 +7,7 @@ import java.util.Locale;
 /**
  * A learning curve in one line of ASCII, for the results table: readable over SSH and in CI logs, where the PNG is
  * not at hand. Each character is the mean of its share of the points, from the lowest ({@code _}) to the highest
- * ({@code #}) value, with both written beside it.
+ * ({@code #}) of those means; the first and the last value are written beside it.
  */
 public final class Sparkline {
     private static final String LEVELS = "_.-~=+*%#";
@@ -16,8 +16,8 @@ public final class Sparkline {
     }
 
     /**
-     * {@code values} (NaN left out) in at most {@code width} characters, as {@code "min [line] max"}; "-" when there
-     * is no value.
+     * {@code values} (NaN left out) in at most {@code width} characters, as {@code "first [line] last"}; "-" when
+     * there is no value.
      */
     public static String of(List<Double> values, int width) {
         List<Double> v = new ArrayList<>();
@@ -51,7 +51,7 @@ public final class Sparkline {
             int level = max > min ? (int) Math.round((d - min) / (max - min) * (LEVELS.length() - 1)) : LEVELS.length() / 2;
             line.append(LEVELS.charAt(level));
         }
-        return String.format(Locale.ROOT, "%s [%s] %s", fmt(min), line, fmt(max));
+        return String.format(Locale.ROOT, "%s [%s] %s", fmt(v.get(0)), line, fmt(v.get(v.size() - 1)));
     }
 
     private static String fmt(double d) {
