@@ -27,14 +27,21 @@ def one(x):
     return str(Decimal(repr(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def main(folder):
-    runs = {}
+def summaries(folder):
+    """The summary.json of every run folder in ``folder``, by folder name."""
+    out = []
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name, "summary.json")
         if os.path.isfile(path):
             with open(path) as f:
-                s = json.load(f)
-            runs.setdefault(s["env"], []).append(s)
+                out.append(json.load(f))
+    return out
+
+
+def main(folder):
+    runs = {}
+    for s in summaries(folder):
+        runs.setdefault(s["env"], []).append(s)
     print("| env (target) | seeds | final eval, 20 det. episodes (mean ± std of seeds) | per-seed eval | target met | best evaluated version, per seed | steps to target (w10) | wall s | steps/s | sb3-contrib eval | sb3-contrib wall s | speed-up |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     groups = []
@@ -64,13 +71,7 @@ def main(folder):
 
 def one_core(runs, folder):
     """The same runs on one core: wall times against sb3-contrib's (one core too), and the evaluations compared."""
-    pinned = {}
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name, "summary.json")
-        if os.path.isfile(path):
-            with open(path) as f:
-                s = json.load(f)
-            pinned[(s["env"], s["seed"])] = s
+    pinned = {(s["env"], s["seed"]): s for s in summaries(folder)}
     print()
     print("| env | seeds | wall s, one core | sb3-contrib wall s, one core | speed-up, one core | final evals as on 2 cores |")
     print("|---|---|---|---|---|---|")
