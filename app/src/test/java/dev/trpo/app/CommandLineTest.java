@@ -224,14 +224,8 @@ class CommandLineTest {
             java.nio.file.Path tmp) throws Exception {
         String env = "process:python3 " + java.nio.file.Path.of("../connectors/src/test/resources/process-env/reaches.py")
                 .toAbsolutePath().normalize() + " " + java.nio.file.Path.of("../connectors/python").toAbsolutePath().normalize();
-        dev.trpo.policy.ActorCritic base = dev.trpo.policy.ActorCritic.create(1, new dev.trpo.policy.ActionSpace.Discrete(2),
-                new int[] {}, dev.trpo.policy.Activation.TANH, 0.0, false, 1);
-        double[] p = base.actorParameters().clone();
-        java.util.Arrays.fill(p, 0);
-        p[3] = 5; // always right: every episode reaches the goal
-        dev.trpo.policy.ActorCritic right = dev.trpo.policy.ActorCritic.fromParts(1, new dev.trpo.policy.ActionSpace.Discrete(2),
-                new int[] {}, new int[] {}, dev.trpo.policy.Activation.TANH, p, base.criticParameters(),
-                dev.trpo.policy.ObservationNormalizer.disabled(1));
+        // always right: every episode reaches the goal
+        dev.trpo.policy.ActorCritic right = dev.trpo.connectors.eval.FixedActionPolicy.always(1, 5);
         java.nio.file.Path file = tmp.resolve("reach.avro");
         Files.write(file, dev.trpo.schemas.AvroSerde.of(dev.trpo.schemas.PolicySnapshot.class).encode(
                 dev.trpo.schemas.Snapshots.toSnapshot(right, new dev.trpo.schemas.Snapshots.Meta("reach", 1, 0L, env, null, 1,

@@ -109,7 +109,8 @@ final class EpisodeLedger {
             }
         }
         int n = lo;
-        return new Window(n, meanOf(all, n, 10), meanOf(all, n, 100));
+        return new Window(n, ReturnWindow.meanOfLast(n, 10, i -> all.get(i).episodeReturn()),
+                ReturnWindow.meanOfLast(n, 100, i -> all.get(i).episodeReturn()));
     }
 
     /**
@@ -129,17 +130,5 @@ final class EpisodeLedger {
             }
         }
         return -1;
-    }
-
-    private static double meanOf(List<Ended> all, int end, int window) {
-        if (end == 0) {
-            return Double.NaN;
-        }
-        double sum = 0;
-        int from = Math.max(0, end - window);
-        for (int i = from; i < end; i++) {
-            sum += all.get(i).episodeReturn();
-        }
-        return sum / (end - from);
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.trpo.app.train.ReturnWindow;
 import dev.trpo.schemas.EpisodeEnding;
 import dev.trpo.schemas.EpisodeSummary;
 import dev.trpo.schemas.PolicySnapshot;
@@ -89,18 +90,7 @@ final class RunHistory {
                 hi = mid;
             }
         }
-        return new Point(v, lo, mean(lo, 10), mean(lo, 100));
-    }
-
-    private double mean(int end, int window) {
-        if (end == 0) {
-            return Double.NaN;
-        }
-        double sum = 0;
-        int from = Math.max(0, end - window);
-        for (int i = from; i < end; i++) {
-            sum += episodes.get(i).episodeReturn();
-        }
-        return sum / (end - from);
+        return new Point(v, lo, ReturnWindow.meanOfLast(lo, 10, i -> episodes.get(i).episodeReturn()),
+                ReturnWindow.meanOfLast(lo, 100, i -> episodes.get(i).episodeReturn()));
     }
 }

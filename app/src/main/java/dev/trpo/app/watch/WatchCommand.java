@@ -104,7 +104,7 @@ public final class WatchCommand implements Callable<Integer> {
             RunHistory history = follow(kafka.reachableClientProperties(), out);
             out.println(table(history));
             if (folder != null) {
-                folder.writeCurve(history.envId(), curve(history), threshold(history.envId()));
+                folder.writeCurve(history.envId(), curve(history), dev.trpo.app.train.TrainCommand.threshold(history.envId()));
                 out.println("curve: " + folder.curveCsv().toAbsolutePath() + ", " + folder.curvePng().toAbsolutePath());
             }
             out.flush();
@@ -255,10 +255,6 @@ public final class WatchCommand implements Callable<Integer> {
                     p.meanReturn10(), p.meanReturn100(), Double.NaN, Double.NaN, Double.NaN, Double.NaN));
         }
         return points;
-    }
-
-    private static double threshold(String envId) {
-        return dev.trpo.app.train.TrainCommand.threshold(envId);
     }
 
     private static String fmt(double v) {

@@ -78,13 +78,7 @@ class PeriodicEvaluationTest {
         try (PeriodicEvaluation e = new PeriodicEvaluation("r", env, 1, 4, 7, 2, registry)) {
             assertTrue(Double.isNaN(registry.get(PeriodicEvaluation.SUCCESS_RATE).gauge().value()));
             for (int action = 0; action < 2; action++) {
-                ActorCritic base = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {}, Activation.TANH, 0,
-                        false, 1);
-                double[] p = base.actorParameters().clone();
-                java.util.Arrays.fill(p, 0);
-                p[2 + action] = 5; // the bias of the action taken every step
-                ActorCritic always = ActorCritic.fromParts(1, new ActionSpace.Discrete(2), new int[] {}, new int[] {},
-                        Activation.TANH, p, base.criticParameters(), dev.trpo.policy.ObservationNormalizer.disabled(1));
+                ActorCritic always = dev.trpo.connectors.eval.FixedActionPolicy.always(action, 5);
                 e.evaluate(Snapshots.toSnapshot(always, new Snapshots.Meta("r", action + 1, null, env, null, 1, Map.of(),
                         null, 0)));
                 assertEquals(action, registry.get(PeriodicEvaluation.SUCCESS_RATE).gauge().value(), 0.0,

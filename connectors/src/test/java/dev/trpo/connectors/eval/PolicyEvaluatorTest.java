@@ -108,14 +108,7 @@ class PolicyEvaluatorTest {
         String env = ProcessEnvironment.PREFIX + "python3 " + Path.of("src/test/resources/process-env/reaches.py")
                 .toAbsolutePath() + " " + Path.of("python").toAbsolutePath();
         for (int action = 0; action < 2; action++) {
-            // no hidden layer and zero weights: the bias alone picks the action
-            ActorCritic always = ActorCritic.create(1, new ActionSpace.Discrete(2), new int[] {}, Activation.TANH, 0.0,
-                    false, 1L);
-            double[] p = always.actorParameters();
-            java.util.Arrays.fill(p, 0);
-            p[p.length - 2 + action] = 5; // bias of the chosen action's logit
-            ActorCritic policy = ActorCritic.fromParts(1, new ActionSpace.Discrete(2), new int[] {}, new int[] {},
-                    Activation.TANH, p, always.criticParameters(), dev.trpo.policy.ObservationNormalizer.disabled(1));
+            ActorCritic policy = FixedActionPolicy.always(action, 5);
             PolicyEvaluator.Result r = PolicyEvaluator.evaluate(policy, env, 5, 3, 2);
             assertEquals(5, r.reported());
             assertEquals(action, r.successRate(), 0.0, "always action " + action);

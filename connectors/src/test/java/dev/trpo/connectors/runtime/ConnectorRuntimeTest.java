@@ -144,14 +144,8 @@ class ConnectorRuntimeTest {
                 + java.nio.file.Path.of("python").toAbsolutePath();
         Topics topics = Topics.forRun("reaches");
         createTopics(KAFKA.bootstrapServers(), topics, 1);
-        // no hidden layer, zero weights, a large bias on action 1: every step goes right, so every episode reaches 3
-        ActorCritic base = ActorCritic.create(1, new dev.trpo.policy.ActionSpace.Discrete(2), new int[] {},
-                dev.trpo.policy.Activation.TANH, 0.0, false, 1L);
-        double[] p = base.actorParameters().clone();
-        java.util.Arrays.fill(p, 0);
-        p[3] = 30;
-        ActorCritic right = ActorCritic.fromParts(1, new dev.trpo.policy.ActionSpace.Discrete(2), new int[] {}, new int[] {},
-                dev.trpo.policy.Activation.TANH, p, base.criticParameters(), dev.trpo.policy.ObservationNormalizer.disabled(1));
+        // a large bias on action 1: every sampled step goes right, so every episode reaches 3
+        ActorCritic right = dev.trpo.connectors.eval.FixedActionPolicy.always(1, 30);
         publishPolicy(KAFKA.bootstrapServers(), topics, env, right, 0);
         ConnectorConfig config = new ConnectorConfig(topics.runId(), env, 2, 3, 9, ConnectorMode.SYNC, "actor", 9, 0);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
