@@ -174,6 +174,26 @@ public final class ActorCritic {
         criticNet.rescaleOutput(criticParams, 0, factor, 0);
     }
 
+    /**
+     * {@link #scaleValues(double)}, and the critic's Adam moments converted to the new units. In the new units the
+     * squared error is factor^2 times larger, so the gradient of a hidden layer scales by factor^2 and that of the
+     * (already rescaled) output layer by factor. Without this, a fall of the reward scale by 25 (MountainCar's first
+     * update) leaves Adam's second moments of the hidden layers 25^4 times too large, and the critic barely moves
+     * for tens of updates while they decay.
+     *
+     * @param criticOptimiser the critic's Adam state, modified
+     */
+    public void scaleValues(double factor, AdamState criticOptimiser) {
+        if (criticOptimiser.size() != criticParams.length) {
+            throw new IllegalArgumentException("AdamState size " + criticOptimiser.size()
+                    + " must equal the critic parameter count " + criticParams.length);
+        }
+        scaleValues(factor);
+        int out = criticNet.outputLayerOffset();
+        criticOptimiser.rescale(0, out, factor * factor);
+        criticOptimiser.rescale(out, criticParams.length, factor);
+    }
+
     /** A deep copy (parameters and normaliser copied). */
     public ActorCritic copy() {
         return new ActorCritic(obsDim, space, actorNet, criticNet, actorParams.clone(), criticParams.clone(),

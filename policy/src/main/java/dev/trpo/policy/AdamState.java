@@ -60,6 +60,18 @@ public final class AdamState {
     }
 
     /** Applies one Adam step to {@code params} with gradient {@code grad} (both length {@link #size()}). */
+    /**
+     * Re-expresses the moments of parameters [from, to) for gradients that are now {@code factor} times what they
+     * were: m *= factor, v *= factor^2. Adam's next steps are then those it would take had it seen every earlier
+     * gradient in the new units.
+     */
+    void rescale(int from, int to, double factor) {
+        for (int i = from; i < to; i++) {
+            m[i] *= factor;
+            v[i] *= factor * factor;
+        }
+    }
+
     void apply(double[] params, double[] grad, double lr, double eps) {
         final double b1 = 0.9;
         final double b2 = 0.999;

@@ -100,6 +100,77 @@ class RewardNormalizerTest {
         assertThrows(IllegalArgumentException.class, () -> ac.scaleValues(0));
     }
 
+    /** d(mean squared error)/d(critic parameters) at the critic's current parameters. */
+    private static double[] criticGradient(ActorCritic ac, double[] obs, double[] targets, int n) {
+        Mlp net = ac.criticNet();
+        Mlp.Buffers buf = net.buffers(n);
+        net.forward(ac.criticParameters(), 0, obs, n, buf);
+        double[] v = net.output(buf);
+        double[] dv = net.outputGradient(buf);
+        for (int i = 0; i < n; i++) {
+            dv[i] = 2 * (v[i] - targets[i]) / n;
+        }
+        double[] g = new double[ac.criticParameters().length];
+        net.backward(ac.criticParameters(), 0, obs, n, buf, g, 0);
+        return g;
+    }
+
+    /**
+     * When the reward unit changes by c, the critic's gradients in the new unit are c^2 times the old ones in the
+     * hidden layers and c times in the (rescaled) output layer; Adam's moments must then be those it would hold had it
+     * seen every earlier gradient in the new unit. Checked on an Adam history of 30 steps.
+     */
+    @Test
+    void scalingTheCriticsOutputConvertsItsAdamMomentsToTheNewUnit() {
+        final double c = 0.04; // MountainCar's first change of reward scale
+        final int n = 16;
+        ActorCritic ac = ActorCritic.create(3, new ActionSpace.Discrete(2), new int[] {8, 8}, Activation.TANH, 0, false, 4L);
+        SplittableRandom rng = new SplittableRandom(12);
+        double[] obs = new double[n * 3];
+        double[] targets = new double[n];
+        for (int i = 0; i < obs.length; i++) {
+            obs[i] = rng.nextGaussian();
+        }
+        for (int i = 0; i < n; i++) {
+            targets[i] = -60 + 15 * rng.nextGaussian();
+        }
+        int p = ac.criticParameters().length;
+        int out = ac.criticNet().outputLayerOffset();
+        AdamState old = new AdamState(p);
+        AdamState inNewUnits = new AdamState(p);
+        double[] scratch = new double[p];
+        for (int t = 0; t < 30; t++) {
+            double[] g = criticGradient(ac, obs, targets, n);
+            double[] gNew = new double[p];
+            for (int i = 0; i < p; i++) {
+                gNew[i] = (i < out ? c * c : c) * g[i];
+            }
+            old.apply(ac.criticParameters(), g, 1e-3, 1e-5);
+            inNewUnits.apply(scratch, gNew, 1e-3, 1e-5);
+        }
+
+        // the claim about the gradients, at the parameters reached
+        double[] g = criticGradient(ac, obs, targets, n);
+        double[] scaledTargets = targets.clone();
+        for (int i = 0; i < n; i++) {
+            scaledTargets[i] *= c;
+        }
+        ActorCritic rescaled = ac.copy();
+        rescaled.scaleValues(c, old);
+        double[] gAfter = criticGradient(rescaled, obs, scaledTargets, n);
+        for (int i = 0; i < p; i++) {
+            assertEquals((i < out ? c * c : c) * g[i], gAfter[i], 1e-12 * Math.max(1e-6, Math.abs(gAfter[i])),
+                    "gradient[" + i + "] in the new unit");
+        }
+        // the moments
+        for (int i = 0; i < p; i++) {
+            assertEquals(inNewUnits.m()[i], old.m()[i], 1e-12 * Math.abs(inNewUnits.m()[i]) + 1e-300, "m[" + i + "]");
+            assertEquals(inNewUnits.v()[i], old.v()[i], 1e-12 * Math.abs(inNewUnits.v()[i]) + 1e-300, "v[" + i + "]");
+        }
+        assertEquals(30, old.step());
+        assertThrows(IllegalArgumentException.class, () -> ac.scaleValues(2, new AdamState(p + 1)));
+    }
+
     @Test
     void badSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> RewardNormalizer.create(1.5, 10));

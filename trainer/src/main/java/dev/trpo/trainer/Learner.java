@@ -102,7 +102,7 @@ final class Learner {
         if (rewards.enabled()) {
             double before = rewards.scale();
             updateReturns(rewards, state.returnCarry(), segments);
-            ac.scaleValues(rewards.scale() / before);
+            ac.scaleValues(rewards.scale() / before, state.criticOptimiser());
         }
 
         long episodes = countEpisodeEnds(segments);
