@@ -320,6 +320,11 @@ public final class TrainCommand implements Callable<Integer> {
             try (Admin admin = Admin.create(KafkaAdmin.withTimeouts(clientProps))) {
                 TopicProvisioner.createAll(admin, topics, partitions, replicationFactor);
             }
+            if (broker != null && !quiet) {
+                // the embedded broker's port is random: say it, or no one else can read the run while it goes on
+                System.err.println("embedded broker at " + broker.bootstrapServers() + "; follow the run from another"
+                        + " terminal: ./trpo watch --bootstrap-servers " + broker.bootstrapServers() + " --run-id " + id);
+            }
             if (resumed != null) {
                 // the trainer restores the newest snapshot of its run from the policies topic, as a restarted trainer
                 // of a deployed run does

@@ -11,12 +11,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.trpo.app.Cli;
 import dev.trpo.app.eval.EvalCommand;
 import dev.trpo.schemas.PolicySnapshot;
 
@@ -41,6 +44,18 @@ class TrainSignalTest {
                 assertTrue(System.nanoTime() < deadline, "no version 3 within 120 s");
                 Thread.sleep(100);
             }
+            // the run names its embedded broker, and that command follows it from outside while it trains
+            Matcher hint = Pattern
+                    .compile("follow the run from another terminal: \\./trpo watch --bootstrap-servers (\\S+) --run-id (\\S+)")
+                    .matcher(read(tmp.resolve("stderr.txt")));
+            assertTrue(hint.find(), () -> "no watch command in: " + read(tmp.resolve("stderr.txt")));
+            assertEquals("signal", hint.group(2));
+            Cli.Result watched = Cli.run("watch", "--bootstrap-servers", hint.group(1), "--run-id", hint.group(2),
+                    "--until-version", "3");
+            assertEquals(0, watched.code(), watched.err());
+            assertTrue(watched.out().lines().anyMatch(l -> l.matches("v([3-9]|[1-9]\\d+)  steps [\\d,]+  episodes .*")),
+                    watched.out());
+            assertTrue(watched.out().contains("| run                     | signal "), watched.out());
             p.destroy(); // SIGTERM, as Ctrl-C's SIGINT or a stopped container
             assertTrue(p.waitFor(90, TimeUnit.SECONDS), "train stops within 90 s of SIGTERM");
         } finally {
