@@ -59,7 +59,6 @@ public final class AdamState {
         return of(m, v, step);
     }
 
-    /** Applies one Adam step to {@code params} with gradient {@code grad} (both length {@link #size()}). */
     /**
      * Re-expresses the moments of parameters [from, to) for gradients that are now {@code factor} times what they
      * were: m *= factor, v *= factor^2. Adam's next steps are then those it would take had it seen every earlier
@@ -72,6 +71,7 @@ public final class AdamState {
         }
     }
 
+    /** Applies one Adam step to {@code params} with gradient {@code grad} (both length {@link #size()}). */
     void apply(double[] params, double[] grad, double lr, double eps) {
         final double b1 = 0.9;
         final double b2 = 0.999;

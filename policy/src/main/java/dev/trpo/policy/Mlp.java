@@ -111,15 +111,15 @@ public final class Mlp {
         return sizes.length - 1;
     }
 
-    /**
-     * Rescales the output layer in place so the network computes {@code scale * f(x) + shift} where it computed
-     * {@code f(x)}: W_last *= scale, b_last = scale * b_last + shift. Modified: params.
-     */
     /** Where the output layer's parameters (its weights, then its bias) start; they run to the end. */
     int outputLayerOffset() {
         return weightOffset[layerCount() - 1];
     }
 
+    /**
+     * Rescales the output layer in place so the network computes {@code scale * f(x) + shift} where it computed
+     * {@code f(x)}: W_last *= scale, b_last = scale * b_last + shift. Modified: params.
+     */
     void rescaleOutput(double[] params, int offset, double scale, double shift) {
         int last = layerCount() - 1;
         int nout = sizes[last + 1];

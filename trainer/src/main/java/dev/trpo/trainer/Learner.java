@@ -19,10 +19,10 @@ import dev.trpo.schemas.SegmentStep;
  * the critic fit on observations normalised with version v's normaliser (the one the actors used), then the
  * normaliser update with the batch's raw observations (for version v+1). With reward normalisation, the batch's raw
  * rewards then update the return statistics, and the critic's output is rescaled by the change of scale so its values
- * stay in the units version v+1's learning rewards have. In async mode a sample of an older version u has its
- * advantage and value target in u's units; they are multiplied by scale(v) / scale(u) first, from the scales the
- * state keeps for the last max-policy-lag versions. Deterministic: the only randomness (Fisher
- * sub-sampling, critic minibatch order) comes from a generator seeded with (run seed, version), so a trainer
+ * stay in the units version v+1's learning rewards have (its Adam moments converted with it). In async mode a sample
+ * of an older version u has its advantage and value target in u's units; they are multiplied by scale(v) / scale(u)
+ * first, from the scales the state keeps for the last max-policy-lag versions. Deterministic: the only randomness
+ * (Fisher sub-sampling, critic minibatch order) comes from a generator seeded with (run seed, version), so a trainer
  * restarted from version v's snapshot repeats the step exactly. Not thread-safe.
  */
 final class Learner {
