@@ -165,9 +165,10 @@ public final class ActorCritic {
 
     /**
      * Multiplies the critic's output by {@code factor} (its last layer's weights and bias), so V keeps its meaning when
-     * the unit of the rewards changes by that factor.
+     * the unit of the rewards changes by that factor. Not public: a critic that goes on training needs its optimiser's
+     * moments converted too ({@link #scaleValues(double, AdamState)}).
      */
-    public void scaleValues(double factor) {
+    void scaleValues(double factor) {
         if (!(factor > 0) || Double.isInfinite(factor)) {
             throw new IllegalArgumentException("value scale factor must be positive and finite, got " + factor);
         }
