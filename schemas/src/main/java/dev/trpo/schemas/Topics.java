@@ -26,6 +26,7 @@ public final class Topics {
     private final TopicSpec<String, PolicySnapshot> policies;
     private final TopicSpec<String, PolicySnapshot> policyHistory;
     private final TopicSpec<byte[], byte[]> dlq;
+    private final TopicSpec<String, ActorCheckpoint> checkpoints;
 
     private Topics(String runId) {
         this.runId = runId;
@@ -47,6 +48,9 @@ public final class Topics {
         this.dlq = new TopicSpec<>(prefix + "dlq", Serdes.ByteArray(), Serdes.ByteArray(),
                 Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(30L * 24 * 3600 * 1000)),
                 "records that failed validation, original bytes, reason in headers");
+        this.checkpoints = new TopicSpec<>(prefix + "checkpoints", KEY, AvroSerde.of(ActorCheckpoint.class),
+                Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0", "segment.ms", String.valueOf(3600_000L)),
+                "where each actor stood after its last committed step, compacted, key = actor id");
     }
 
     /**
@@ -89,9 +93,14 @@ public final class Topics {
         return dlq;
     }
 
+    /** Actors' checkpoints, written with their transitions; a restarted connector reads them to resume. */
+    public TopicSpec<String, ActorCheckpoint> checkpoints() {
+        return checkpoints;
+    }
+
     /** Every topic of the run, in creation order. */
     public List<TopicSpec<?, ?>> all() {
-        return List.of(transitions, segments, episodes, policies, policyHistory, dlq);
+        return List.of(transitions, segments, episodes, policies, policyHistory, dlq, checkpoints);
     }
 
     /** Topics whose partition count follows the run's {@code --partitions}; the policy topics have one. */

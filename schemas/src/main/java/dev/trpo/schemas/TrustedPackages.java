@@ -20,7 +20,7 @@ final class TrustedPackages {
                 .add(Transition.class).add(Segment.class).add(SegmentStep.class).add(SegmentEnd.class)
                 .add(EpisodeSummary.class).add(EpisodeEnding.class).add(PolicySnapshot.class)
                 .add(ActionSpaceSpec.class).add(ActionKind.class).add(NormalizerStats.class).add(RewardNormalizerStats.class).add(Layer.class)
-                .add(ResumeState.class).add(TrainingCounters.class)
+                .add(ResumeState.class).add(TrainingCounters.class).add(ActorCheckpoint.class)
                 .build();
         ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), ours));
         installed = true;

@@ -64,6 +64,12 @@ public final class ConnectorCommand implements Callable<Integer> {
             description = "Stop after this many steps per actor; 0 runs until stopped (default ${DEFAULT-VALUE}).")
     long maxSteps;
 
+    @Option(names = "--commit-interval-ms",
+            defaultValue = "${env:TRPO_CONNECTOR_COMMIT_INTERVAL_MS:-" + ConnectorConfig.DEFAULT_COMMIT_INTERVAL_MS + "}",
+            description = "The longest the actors step between two commits of their steps and checkpoints, when they"
+                    + " close no version sooner: what a crash costs them at most (default ${DEFAULT-VALUE}).")
+    long commitIntervalMs;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -78,7 +84,7 @@ public final class ConnectorCommand implements Callable<Integer> {
             default -> throw new UsageException("--mode must be sync or async, got '" + mode + "'");
         };
         ConnectorConfig config = new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, connectorMode,
-                actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
+                actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
         try (Observability observability = Observability.start(metrics.metricsPort());
              ConnectorRuntime runtime = new ConnectorRuntime(config, kafka.reachableClientProperties(), observability.registry())) {
             Thread hook = new Thread(runtime::close, "trpo-connector-shutdown");

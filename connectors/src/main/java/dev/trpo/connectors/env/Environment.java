@@ -120,6 +120,28 @@ public interface Environment extends AutoCloseable {
     void setState(double[] state, double[] obsOut);
 
     /**
+     * Whether {@link #restore} puts this environment back exactly where a checkpoint left it: {@link #state} holds
+     * everything its future steps depend on. Connectors resume a restarted actor exactly when it is; otherwise the
+     * actor starts a new episode. False unless an implementation says so.
+     */
+    default boolean restorable() {
+        return false;
+    }
+
+    /**
+     * Puts the environment back in the middle of an episode: as {@link #setState}, but its time limit has already
+     * counted {@code elapsedSteps} steps since the reset.
+     *
+     * @param state        length {@link #stateSize()} (Not modified)
+     * @param elapsedSteps steps since the episode's reset, 0 to {@link #maxEpisodeSteps()} - 1
+     * @param obsOut       the observation of that state (Modified)
+     * @throws UnsupportedOperationException when the environment is not {@link #restorable()}
+     */
+    default void restore(double[] state, int elapsedSteps, double[] obsOut) {
+        throw new UnsupportedOperationException("environment " + id() + " cannot be restored from a checkpoint");
+    }
+
+    /**
      * Releases what the environment holds outside the JVM heap (a child process, a connection to a robot); the
      * built-in environments hold nothing. Idempotent.
      */

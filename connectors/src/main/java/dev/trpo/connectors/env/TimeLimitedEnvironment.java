@@ -78,6 +78,21 @@ public abstract class TimeLimitedEnvironment implements Environment {
         observe(obsOut);
     }
 
+    /** True: the raw state and the step count are all a built-in environment's future depends on. */
+    @Override
+    public boolean restorable() {
+        return true;
+    }
+
+    @Override
+    public final void restore(double[] newState, int elapsed, double[] obsOut) {
+        if (elapsed < 0 || elapsed >= maxEpisodeSteps) {
+            throw new IllegalArgumentException(id + ": elapsed steps must be in [0, " + maxEpisodeSteps + "), got " + elapsed);
+        }
+        setState(newState, obsOut);
+        elapsedSteps = elapsed;
+    }
+
     /** Draws {@link #state} from the initial-state distribution. */
     protected abstract void sampleInitialState(RandomGenerator rng);
 

@@ -19,9 +19,12 @@ import java.util.Objects;
  *                        wait for a newer one (0 = never wait). Bounding it to what the trainer may still use
  *                        (steps per version x (max policy lag + 1)) keeps fast simulators from producing samples
  *                        that are dropped as stale.
+ * @param commitIntervalMs the longest the actors step without committing (their steps and checkpoints), when they
+ *                        close no version sooner: what a crash can cost them, at most, in steps taken again
  */
 public record ConnectorConfig(String runId, String envId, int actors, long seed, int stepsPerVersion,
-                              ConnectorMode mode, String actorIdPrefix, long maxSteps, long asyncMaxStepsPerVersion) {
+                              ConnectorMode mode, String actorIdPrefix, long maxSteps, long asyncMaxStepsPerVersion,
+                              long commitIntervalMs) {
 
     /** Default of {@code --actors}. */
     public static final int DEFAULT_ACTORS = 8;
@@ -29,6 +32,8 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
     public static final int DEFAULT_STEPS_PER_VERSION = 256;
     /** Default of {@code --actor-id-prefix}. */
     public static final String DEFAULT_ACTOR_ID_PREFIX = "actor";
+    /** Default of {@code --commit-interval-ms}. */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 2_000;
     /** Largest {@code --actors}. */
     public static final int MAX_ACTORS = 4096;
 
@@ -56,6 +61,17 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
             throw new IllegalArgumentException("async-max-steps-per-version must be >= 0 (0 = unlimited), got "
                     + asyncMaxStepsPerVersion);
         }
+        if (commitIntervalMs < 1 || commitIntervalMs > 60_000) {
+            throw new IllegalArgumentException("commit-interval-ms must be in [1, 60000] (the transactions must end"
+                    + " well within transaction.timeout.ms), got " + commitIntervalMs);
+        }
+    }
+
+    /** A configuration that commits every {@value #DEFAULT_COMMIT_INTERVAL_MS} ms at the latest. */
+    public ConnectorConfig(String runId, String envId, int actors, long seed, int stepsPerVersion, ConnectorMode mode,
+                           String actorIdPrefix, long maxSteps, long asyncMaxStepsPerVersion) {
+        this(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion,
+                DEFAULT_COMMIT_INTERVAL_MS);
     }
 
     /** A configuration whose async actors never wait. */
@@ -71,31 +87,36 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
     }
 
     public ConnectorConfig withActors(int n) {
-        return new ConnectorConfig(runId, envId, n, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
+        return new ConnectorConfig(runId, envId, n, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
     }
 
     public ConnectorConfig withSeed(long s) {
-        return new ConnectorConfig(runId, envId, actors, s, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
+        return new ConnectorConfig(runId, envId, actors, s, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
     }
 
     public ConnectorConfig withStepsPerVersion(int n) {
-        return new ConnectorConfig(runId, envId, actors, seed, n, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
+        return new ConnectorConfig(runId, envId, actors, seed, n, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
     }
 
     public ConnectorConfig withMode(ConnectorMode m) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, m, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, m, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
     }
 
     public ConnectorConfig withActorIdPrefix(String p) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, p, maxSteps, asyncMaxStepsPerVersion);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, p, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
     }
 
     public ConnectorConfig withMaxSteps(long n) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, n, asyncMaxStepsPerVersion);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, n, asyncMaxStepsPerVersion, commitIntervalMs);
     }
 
     public ConnectorConfig withAsyncMaxStepsPerVersion(long n) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, n);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, n, commitIntervalMs);
+    }
+
+    public ConnectorConfig withCommitIntervalMs(long ms) {
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps,
+                asyncMaxStepsPerVersion, ms);
     }
 
     /** @return the id of actor {@code index}, the record key of its transitions */

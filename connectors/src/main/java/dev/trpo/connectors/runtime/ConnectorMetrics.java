@@ -6,7 +6,7 @@ package dev.trpo.connectors.runtime;
  */
 public final class ConnectorMetrics {
 
-    /** Counter: transitions handed to the producer and acknowledged by the broker. */
+    /** Counter: transitions committed to the transitions topic (in the connector's transactions). */
     public static final String TRANSITIONS = "trpo.connector.transitions";
     /** Counter: episodes finished (terminated or truncated). */
     public static final String EPISODES = "trpo.connector.episodes";
@@ -25,8 +25,14 @@ public final class ConnectorMetrics {
     public static final String POLICY_REJECTED = "trpo.connector.policy.rejected";
     /** Timer: time actors spent waiting for a policy version (sync mode, and for version 0). */
     public static final String POLICY_WAIT = "trpo.connector.policy.wait";
-    /** Counter: transitions the producer failed to deliver. */
+    /** Counter: transactions that failed (the broker away); their steps are taken again from the checkpoints. */
     public static final String SEND_ERRORS = "trpo.connector.send.errors";
+    /**
+     * Counter: actors that resumed from a checkpoint when the connector (re)started, tagged {@code how} = exact
+     * (environment state and generators restored: the steps continue as if nothing happened) or new-episode (the
+     * environment's state lives elsewhere: the actor starts a new episode).
+     */
+    public static final String RESUMED = "trpo.connector.resumed";
     /**
      * Function counter, seconds: the connector's wall time in its environments' step and reset calls. Environments
      * that compute elsewhere (child processes, robots) step at the same time, so N of them working together count

@@ -8,6 +8,7 @@ import dev.trpo.policy.ActionSpace;
 import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.policy.Workspace;
+import dev.trpo.schemas.ActorCheckpoint;
 import dev.trpo.schemas.Topics;
 import dev.trpo.schemas.Transition;
 import io.micrometer.core.instrument.Counter;
@@ -19,17 +20,23 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,15 +58,31 @@ import org.slf4j.LoggerFactory;
  * old one and the next batch uses the new one; with {@code asyncMaxStepsPerVersion}, the actors also wait (their
  * last step closing the version) once they have taken that many steps under one version.
  *
- * <p>The producer is idempotent (acks=all) with lz4 compression and large batches; properties given by the
- * caller override those defaults. {@link #close()} stops after the current batch and flushes every record
- * already sent.
+ * <p><b>Exactly once, and a restart that resumes.</b> The producer is transactional, with transactional id
+ * {@code trpo.<run-id>.connector.<actor-id-prefix>}: a restarted connector fences the one it replaces and aborts
+ * its open transaction at once. The steps are committed when the actors close a version, at the latest every
+ * {@link ConnectorConfig#commitIntervalMs()}, and on {@link #close()}; each commit also writes every actor's
+ * {@link ActorCheckpoint} (environment state, both random generators' positions, episode and step counters) to the
+ * compacted {@code trpo.<run-id>.checkpoints} topic. A connector that starts reads the checkpoints of its actor ids
+ * and resumes each actor at its last committed step, under that step's version: with a {@link
+ * Environment#restorable()} environment the steps it publishes are the ones an uninterrupted connector would have
+ * published, bit for bit. An actor whose environment cannot be restored (a child process) starts a new episode
+ * with the next episode number, and the stream processors close the open one as abandoned. A Kafka error (the
+ * broker away) ends the session the same way a crash does: the open transaction is dropped, and the connector
+ * retries, then resumes from the checkpoints.
+ *
+ * <p>Producer defaults: acks=all, lz4, large batches; properties given by the caller override them.
+ * {@link #close()} stops after the current batch and commits every step taken.
  */
 public final class ConnectorRuntime implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorRuntime.class);
     /** How often a waiting actor loop rechecks that it is still running. */
     private static final long WAIT_SLICE_MS = 200;
+    /** Default transaction.timeout.ms: well above the commit interval plus one slow step batch. */
+    private static final int TRANSACTION_TIMEOUT_MS = 30_000;
+    /** Waits between attempts to reach the broker again after a Kafka error. */
+    private static final long RETRY_BACKOFF_MS = 1_000;
 
     private final ConnectorConfig config;
     private final Map<String, Object> kafkaProps;
@@ -71,7 +94,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile KafkaProducer<String, Transition> producer;
+    private volatile KafkaProducer<String, Object> producer;
     private volatile KafkaClientMetrics producerMetrics;
     private final MeterRegistry registry;
     private final Tags tags;
@@ -81,12 +104,13 @@ public final class ConnectorRuntime implements AutoCloseable {
     private final Counter succeeded;
     private final Counter failed;
     private final Counter sendErrors;
+    private final Counter resumedExactly;
+    private final Counter resumedNewEpisode;
     private final DistributionSummary episodeReturn;
     private final DistributionSummary policyLag;
     private final Timer policyWait;
     private final AtomicLong actingVersion = new AtomicLong(-1);
     private final AtomicLong stepsTaken = new AtomicLong();
-    private final Callback sendCallback;
 
     /**
      * @param config     what to run
@@ -103,7 +127,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.tags = tags;
         this.registry = registry;
         this.transitionsCounter = Counter.builder(ConnectorMetrics.TRANSITIONS).tags(tags)
-                .description("transitions acknowledged by the broker").register(registry);
+                .description("transitions committed to the transitions topic").register(registry);
         this.episodesCounter = Counter.builder(ConnectorMetrics.EPISODES).tags(tags)
                 .description("episodes finished").register(registry);
         this.succeeded = Counter.builder(ConnectorMetrics.EPISODE_OUTCOMES).tags(tags.and("outcome", "success"))
@@ -111,7 +135,12 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.failed = Counter.builder(ConnectorMetrics.EPISODE_OUTCOMES).tags(tags.and("outcome", "failure"))
                 .description("finished episodes the environment judged").register(registry);
         this.sendErrors = Counter.builder(ConnectorMetrics.SEND_ERRORS).tags(tags)
-                .description("transitions the producer failed to deliver").register(registry);
+                .description("transactions that failed (their steps are taken again from the checkpoints)")
+                .register(registry);
+        this.resumedExactly = Counter.builder(ConnectorMetrics.RESUMED).tags(tags.and("how", "exact"))
+                .description("actors resumed from a checkpoint").register(registry);
+        this.resumedNewEpisode = Counter.builder(ConnectorMetrics.RESUMED).tags(tags.and("how", "new-episode"))
+                .description("actors resumed from a checkpoint").register(registry);
         this.episodeReturn = DistributionSummary.builder(ConnectorMetrics.EPISODE_RETURN).tags(tags)
                 .description("return of each finished episode").register(registry);
         this.policyLag = DistributionSummary.builder(ConnectorMetrics.POLICY_LAG).tags(tags)
@@ -124,18 +153,12 @@ public final class ConnectorRuntime implements AutoCloseable {
         Gauge.builder(ConnectorMetrics.POLICY_VERSION, actingVersion, AtomicLong::doubleValue).tags(tags)
                 .description("the policy version the actors act with").register(registry);
         this.subscriber = new PolicySubscriber(topics.policies(), envs[0], this.kafkaProps, registry, tags);
-        this.sendCallback = (metadata, exception) -> {
-            if (exception == null) {
-                transitionsCounter.increment();
-            } else {
-                sendErrors.increment();
-                if (failure.compareAndSet(null, exception)) {
-                    LOG.error("transition not delivered topic={} error={}", topics.transitions().name(), exception.toString());
-                }
-                running = false;
-            }
-        };
         this.thread = new Thread(this::runLoop, "trpo-connector-" + config.runId());
+    }
+
+    /** The transactional id of a connector: one per run and actor-id prefix, so a restart fences its predecessor. */
+    public static String transactionalId(String runId, String actorIdPrefix) {
+        return "trpo." + runId + ".connector." + actorIdPrefix;
     }
 
     /** The producer settings this connector uses unless the caller's properties say otherwise. */
@@ -153,17 +176,11 @@ public final class ConnectorRuntime implements AutoCloseable {
         return props;
     }
 
-    /** Starts following the policies topic and stepping; returns at once. */
+    /** Starts following the policies topic and stepping; returns at once (the broker is reached from the loop). */
     public synchronized void start() {
         if (running || thread.isAlive()) {
             throw new IllegalStateException("connector already started");
         }
-        Serializer<String> keys = topics.transitions().keySerde().serializer();
-        Serializer<Transition> values = topics.transitions().valueSerde().serializer();
-        producer = new KafkaProducer<>(producerProperties(kafkaProps, "trpo-connector-" + config.actorIdPrefix()),
-                keys, values);
-        producerMetrics = new KafkaClientMetrics(producer, tags);
-        producerMetrics.bindTo(registry);
         running = true;
         subscriber.start();
         thread.start();
@@ -172,7 +189,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                 config.stepsPerVersion(), config.seed(), topics.transitions().name());
     }
 
-    /** @return the error that stopped the connector (a failed send, a failed subscriber), or null */
+    /** @return the error that stopped the connector (a fenced producer, a failed environment or subscriber), or null */
     public Throwable failure() {
         return failure.get();
     }
@@ -202,7 +219,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         return !thread.isAlive();
     }
 
-    /** Stops after the current step batch, flushes every record sent, and closes the clients. Idempotent. */
+    /** Stops after the current step batch, commits every step taken, and closes the clients. Idempotent. */
     @Override
     public synchronized void close() {
         running = false;
@@ -217,20 +234,38 @@ public final class ConnectorRuntime implements AutoCloseable {
         for (Environment env : envs) {
             env.close();
         }
-        KafkaProducer<String, Transition> p = producer;
-        if (p != null) {
-            producer = null;
-            p.flush();
-            p.close(Duration.ofSeconds(30));
-            producerMetrics.close();
-            LOG.info("connector stopped run={} steps={} acting_version={}", config.runId(), stepsTaken.get(),
-                    actingVersion.get());
-        }
     }
 
     private void runLoop() {
+        Actors actors = null;
         try {
-            step();
+            actors = new Actors();
+            while (running) {
+                try {
+                    openProducer();
+                    actors.resume(readCheckpoints());
+                    actors.run();
+                    actors.commit();
+                    break;
+                } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                    throw new IllegalStateException("another connector with actor-id-prefix " + config.actorIdPrefix()
+                            + " took over run " + config.runId() + " (transactional id "
+                            + transactionalId(config.runId(), config.actorIdPrefix()) + " was fenced): this one stops", e);
+                } catch (AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    if (isFencing(e)) {
+                        throw new IllegalStateException("another connector with actor-id-prefix "
+                                + config.actorIdPrefix() + " took over run " + config.runId() + ": this one stops", e);
+                    }
+                    sendErrors.increment();
+                    LOG.warn("kafka unavailable run={} error=\"{}\": the steps since the last commit are dropped;"
+                            + " retrying in {} ms, then resuming from the checkpoints", config.runId(), e.toString(),
+                            RETRY_BACKOFF_MS);
+                    closeProducer(Duration.ZERO);
+                    Thread.sleep(RETRY_BACKOFF_MS);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
@@ -238,20 +273,100 @@ public final class ConnectorRuntime implements AutoCloseable {
             if (e instanceof EnvironmentFailure) {
                 // the environment's own failure, worded by it: a stack trace of the connector would add nothing
                 LOG.error("connector failed run={} error={}", config.runId(), e.getMessage());
+            } else if (e instanceof IllegalStateException && e.getCause() instanceof KafkaException) {
+                LOG.error("connector failed run={} error={}", config.runId(), e.getMessage());
             } else {
                 LOG.error("connector failed run={} error={}", config.runId(), e.toString(), e);
             }
         } finally {
             running = false;
+            // a failed session's transaction stays open: dropping it (abort) keeps the checkpoints the truth
+            closeProducer(failure.get() == null ? Duration.ofSeconds(30) : Duration.ZERO);
+            LOG.info("connector stopped run={} steps={} acting_version={}", config.runId(), stepsTaken.get(),
+                    actingVersion.get());
         }
     }
 
-    /** The actor loop: everything it touches per step is allocated here, once. */
-    private void step() throws InterruptedException {
+    /** A transactional producer that has fenced its predecessor; retried (with a log line) while the broker is away. */
+    private void openProducer() throws InterruptedException {
+        if (producer != null) {
+            return;
+        }
+        Serializer<String> keys = topics.transitions().keySerde().serializer();
+        Serializer<Transition> transitions = topics.transitions().valueSerde().serializer();
+        Serializer<ActorCheckpoint> checkpoints = topics.checkpoints().valueSerde().serializer();
+        Serializer<Object> values = (topic, value) -> value instanceof Transition t ? transitions.serialize(topic, t)
+                : checkpoints.serialize(topic, (ActorCheckpoint) value);
+        Map<String, Object> props = producerProperties(kafkaProps, "trpo-connector-" + config.actorIdPrefix());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config.runId(), config.actorIdPrefix()));
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // a connector that dies and is not restarted holds the partitions' last stable offset back this long at most
+        props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
+        KafkaProducer<String, Object> p = new KafkaProducer<>(props, keys, values);
+        producer = p;
+        producerMetrics = new KafkaClientMetrics(p, tags);
+        producerMetrics.bindTo(registry);
+        p.initTransactions();
+    }
+
+    private void closeProducer(Duration timeout) {
+        KafkaProducer<String, Object> p = producer;
+        if (p == null) {
+            return;
+        }
+        producer = null;
+        try {
+            p.close(timeout);
+        } catch (RuntimeException e) {
+            LOG.debug("producer close failed: {}", e.toString());
+        }
+        producerMetrics.close();
+    }
+
+    /** This connector's actors' checkpoints, read_committed to the end of the topic (after the fencing). */
+    private Map<String, ActorCheckpoint> readCheckpoints() {
+        Map<String, ActorCheckpoint> mine = new HashMap<>();
+        for (int i = 0; i < envs.length; i++) {
+            mine.put(config.actorId(i), null);
+        }
+        Map<String, ActorCheckpoint> found = new HashMap<>();
+        TopicReader.readToEnd(topics.checkpoints().name(), mine.keySet(), kafkaProps, "trpo-connector-checkpoints-" + config.actorIdPrefix(),
+                (key, bytes) -> {
+                    if (key != null && mine.containsKey(key)) {
+                        ActorCheckpoint c;
+                        try {
+                            c = bytes == null ? null : topics.checkpoints().valueSerde().deserializer()
+                                    .deserialize(topics.checkpoints().name(), bytes);
+                        } catch (RuntimeException e) {
+                            // an unreadable checkpoint is no checkpoint: that actor starts a new episode
+                            LOG.warn("checkpoint skipped topic={} actor={} reason=decode error=\"{}\"",
+                                    topics.checkpoints().name(), key, e.getMessage());
+                            c = null;
+                        }
+                        if (c == null) {
+                            found.remove(key);
+                        } else if (config.runId().equals(c.getRunId()) && config.envId().equals(c.getEnvId())) {
+                            found.put(key, c);
+                        }
+                    }
+                }, () -> running);
+        return found;
+    }
+
+    private static boolean isFencing(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The actors' loop and everything it touches per step, allocated once. */
+    private final class Actors {
         final int n = envs.length;
-        final Environment proto = envs[0];
-        final int obsDim = proto.observationSize();
-        final ActionSpace space = proto.actionSpace();
+        final int obsDim = envs[0].observationSize();
+        final ActionSpace space = envs[0].actionSpace();
         final int actionDim = space.actionDim();
         final boolean discrete = space instanceof ActionSpace.Discrete;
         final double[] low = discrete ? null : ((ActionSpace.Box) space).low();
@@ -266,69 +381,203 @@ public final class ConnectorRuntime implements AutoCloseable {
         final double[] bootValues = new double[n];
         final int[] bootRow = new int[n];
         final StepResult[] results = new StepResult[n];
-        final SplittableRandom[] envRng = new SplittableRandom[n];
-        final SplittableRandom[] actRng = new SplittableRandom[n];
+        final SplitMixRandom[] envRng = new SplitMixRandom[n];
+        final SplitMixRandom[] actRng = new SplitMixRandom[n];
         final String[] actorIds = new String[n];
         final long[] episode = new long[n];
         final int[] stepInEpisode = new int[n];
         final double[] episodeReturnSoFar = new double[n];
-        // The prefix enters the seed, so connector replicas started with one seed (a Deployment) but their own
-        // prefixes (the pod name) explore different trajectories instead of publishing identical ones.
-        SplittableRandom root = new SplittableRandom(config.seed() ^ (config.actorIdPrefix().hashCode() * 0x9E3779B97F4A7C15L));
-        for (int i = 0; i < n; i++) {
-            envRng[i] = root.split();
-            actRng[i] = root.split();
-            results[i] = new StepResult(obsDim);
-            actorIds[i] = config.actorId(i);
-            envs[i].startReset(envRng[i], results[i].observation);
-        }
-        for (int i = 0; i < n; i++) {
-            envs[i].finishReset(results[i].observation);
-            System.arraycopy(results[i].observation, 0, obs, i * obsDim, obsDim);
-        }
+        final double[][] envState = new double[n][];
         final PerActorRandom sampler = new PerActorRandom(actRng, actionDim);
         final DoubleListView obsView = new DoubleListView(obsDim);
         final DoubleListView actionView = new DoubleListView(actionDim);
         final Transition record = new Transition();
-        record.setRunId(config.runId());
-        record.setEnvId(config.envId());
         final String topic = topics.transitions().name();
         final boolean sync = config.mode() == ConnectorMode.SYNC;
         final long asyncLimit = config.asyncMaxStepsPerVersion();
 
-        ActingPolicy current = awaitPolicyNewerThan(-1);
-        if (current == null) {
-            return;
-        }
-        ActorCritic policy = current.policy();
-        RewardNormalizer rewards = current.rewards();
-        Workspace ws = policy.workspace(n);
-        actingVersion.set(current.version());
-        int stepsInVersion = 0;
-        long batches = 0;
+        /** The version acted with, and how the last committed step left it; set by {@link #resume}. */
+        long resumeVersion;
+        int resumeSteps;
+        boolean resumeClosed;
+        /** Steps taken under the current version (per actor), and whether the last batch closed it. */
+        int stepsInVersion;
+        boolean versionClosed;
+        long version = -1;
+        /** Transitions sent in the open transaction, and when it began (0: none open). */
+        int uncommitted;
+        long transactionStartMs;
+        long batches;
 
-        while (running) {
-            if (config.maxSteps() > 0 && batches >= config.maxSteps()) {
-                break;
+        Actors() {
+            for (int i = 0; i < n; i++) {
+                results[i] = new StepResult(obsDim);
+                actorIds[i] = config.actorId(i);
+                envState[i] = new double[envs[i].stateSize()];
             }
-            if (sync ? stepsInVersion == config.stepsPerVersion() : asyncLimit > 0 && stepsInVersion >= asyncLimit) {
-                ActingPolicy next = awaitPolicyNewerThan(current.version());
-                if (next == null) {
-                    break;
+            record.setRunId(config.runId());
+            record.setEnvId(config.envId());
+        }
+
+        /**
+         * Puts every actor where its checkpoint left it, or at its first reset when it has none. The generators of an
+         * actor without a checkpoint are the ones an uninterrupted connector gives it.
+         */
+        void resume(Map<String, ActorCheckpoint> checkpoints) {
+            // The prefix enters the seed, so connector replicas started with one seed (a Deployment) but their own
+            // prefixes (the pod name) explore different trajectories instead of publishing identical ones.
+            SplitMixRandom root = new SplitMixRandom(config.seed() ^ (config.actorIdPrefix().hashCode() * 0x9E3779B97F4A7C15L));
+            for (int i = 0; i < n; i++) {
+                envRng[i] = root.split();
+                actRng[i] = root.split();
+            }
+            resumeVersion = -1;
+            resumeSteps = 0;
+            resumeClosed = true;
+            boolean agreed = true;
+            ActorCheckpoint first = null;
+            boolean[] fresh = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                ActorCheckpoint c = checkpoints.get(actorIds[i]);
+                episodeReturnSoFar[i] = 0;
+                if (c == null) {
+                    episode[i] = 0;
+                    stepInEpisode[i] = 0;
+                    fresh[i] = true;
+                    continue;
                 }
-                current = next;
-                policy = next.policy();
-                rewards = next.rewards();
-                ws = policy.workspace(n);
-                actingVersion.set(current.version());
+                if (first == null) {
+                    first = c;
+                } else if (c.getPolicyVersion() != first.getPolicyVersion()
+                        || c.getStepsInVersion() != first.getStepsInVersion() || c.getVersionClosed() != first.getVersionClosed()) {
+                    agreed = false;
+                }
+                envRng[i] = generator(c.getEnvironmentRandom());
+                actRng[i] = generator(c.getActionRandom());
+                List<Double> state = c.getEnvironmentState();
+                if (envs[i].restorable() && state != null && state.size() == envState[i].length) {
+                    // the state after the step (after the reset, when that step ended an episode): restored as is,
+                    // with generators that have made exactly the draws they had made then
+                    for (int k = 0; k < envState[i].length; k++) {
+                        envState[i][k] = state.get(k);
+                    }
+                    envs[i].restore(envState[i], c.getStep(), results[i].observation);
+                    episode[i] = c.getEpisode();
+                    stepInEpisode[i] = c.getStep();
+                    episodeReturnSoFar[i] = c.getEpisodeReturn();
+                    resumedExactly.increment();
+                } else {
+                    // the environment's state lives elsewhere: a new episode; the stream processors abandon the open one
+                    episode[i] = c.getStep() == 0 ? c.getEpisode() : c.getEpisode() + 1;
+                    stepInEpisode[i] = 0;
+                    fresh[i] = true;
+                    resumedNewEpisode.increment();
+                }
+            }
+            if (first != null) {
+                if (agreed) {
+                    resumeVersion = first.getPolicyVersion();
+                    resumeSteps = first.getStepsInVersion();
+                    resumeClosed = first.getVersionClosed();
+                } else {
+                    LOG.warn("checkpoints disagree run={} prefix={}: the actors start under the next version",
+                            config.runId(), config.actorIdPrefix());
+                    resumeVersion = first.getPolicyVersion();
+                    resumeClosed = true;
+                }
+                LOG.info("connector resumed run={} prefix={} actors_with_checkpoint={} of={} version={}"
+                                + " steps_in_version={} version_closed={}", config.runId(), config.actorIdPrefix(),
+                        checkpoints.size(), n, resumeVersion, resumeSteps, resumeClosed);
+            }
+            for (int i = 0; i < n; i++) {
+                if (fresh[i]) {
+                    envs[i].startReset(envRng[i], results[i].observation);
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                if (fresh[i]) {
+                    envs[i].finishReset(results[i].observation);
+                }
+                System.arraycopy(results[i].observation, 0, obs, i * obsDim, obsDim);
+            }
+            uncommitted = 0;
+            transactionStartMs = 0;
+        }
+
+        private SplitMixRandom generator(List<Long> state) {
+            if (state == null || state.size() != 2) {
+                throw new IllegalStateException("a checkpoint's generator state must be [seed, gamma], got " + state);
+            }
+            return new SplitMixRandom(state.get(0), state.get(1));
+        }
+
+        /** Steps until stopped or max-steps; the open transaction is left for {@link #commit}. */
+        void run() throws InterruptedException {
+            ActingPolicy current;
+            if (resumeVersion >= 0 && !resumeClosed) {
+                current = awaitPolicyNewerThan(resumeVersion - 1);
+                if (current == null) {
+                    return;
+                }
+                stepsInVersion = current.version() == resumeVersion ? resumeSteps : 0;
+            } else {
+                current = awaitPolicyNewerThan(resumeVersion);
+                if (current == null) {
+                    return;
+                }
                 stepsInVersion = 0;
             }
-            ActingPolicy newest = subscriber.latest();
-            policyLag.record(newest.version() - current.version());
-            boolean newer = newest.version() > current.version();
-            boolean lastOfVersion = sync ? stepsInVersion + 1 == config.stepsPerVersion()
-                    : newer || asyncLimit > 0 && stepsInVersion + 1 >= asyncLimit;
+            ActorCritic policy = current.policy();
+            RewardNormalizer rewards = current.rewards();
+            Workspace ws = policy.workspace(n);
+            version = current.version();
+            actingVersion.set(version);
 
+            while (running) {
+                if (config.maxSteps() > 0 && batches >= config.maxSteps()) {
+                    break;
+                }
+                if (sync ? stepsInVersion >= config.stepsPerVersion() : asyncLimit > 0 && stepsInVersion >= asyncLimit) {
+                    ActingPolicy next = awaitPolicyNewerThan(current.version());
+                    if (next == null) {
+                        break;
+                    }
+                    current = next;
+                    policy = next.policy();
+                    rewards = next.rewards();
+                    ws = policy.workspace(n);
+                    version = current.version();
+                    actingVersion.set(version);
+                    stepsInVersion = 0;
+                }
+                ActingPolicy newest = subscriber.latest();
+                policyLag.record(newest.version() - current.version());
+                boolean newer = newest.version() > current.version();
+                boolean lastOfVersion = sync ? stepsInVersion + 1 == config.stepsPerVersion()
+                        : newer || asyncLimit > 0 && stepsInVersion + 1 >= asyncLimit;
+
+                stepBatch(policy, rewards, ws, current.version(), lastOfVersion);
+                stepsInVersion++;
+                versionClosed = lastOfVersion;
+                batches++;
+                if (lastOfVersion || System.currentTimeMillis() - transactionStartMs >= config.commitIntervalMs()) {
+                    commit();
+                }
+                if (!sync && newer) {
+                    current = newest;
+                    policy = newest.policy();
+                    rewards = newest.rewards();
+                    ws = policy.workspace(n);
+                    version = current.version();
+                    actingVersion.set(version);
+                    stepsInVersion = 0;
+                }
+            }
+        }
+
+        /** One step of every actor, sent inside the open transaction (begun here when none is). */
+        private void stepBatch(ActorCritic policy, RewardNormalizer rewards, Workspace ws, long policyVersion,
+                               boolean lastOfVersion) {
             sampler.rewind();
             policy.act(obs, n, sampler, false, actions, logp, values, ws);
 
@@ -365,8 +614,13 @@ public final class ConnectorRuntime implements AutoCloseable {
                 policy.values(bootObs, boot, bootValues, ws);
             }
 
+            KafkaProducer<String, Object> p = producer;
+            if (transactionStartMs == 0) {
+                p.beginTransaction();
+                transactionStartMs = System.currentTimeMillis();
+            }
             long now = System.currentTimeMillis();
-            record.setPolicyVersion(current.version());
+            record.setPolicyVersion(policyVersion);
             record.setTimestampMs(now);
             record.setLastOfVersion(lastOfVersion);
             for (int i = 0; i < n; i++) {
@@ -389,7 +643,8 @@ public final class ConnectorRuntime implements AutoCloseable {
                 record.setBehaviourLogProb(logp[i]);
                 record.setValue(values[i]);
                 record.setBootstrapValue(bootRow[i] >= 0 ? bootValues[bootRow[i]] : null);
-                producer.send(new ProducerRecord<>(topic, actorIds[i], record), sendCallback);
+                p.send(new ProducerRecord<>(topic, actorIds[i], record));
+                uncommitted++;
 
                 episodeReturnSoFar[i] += r.reward;
                 if (r.done()) {
@@ -420,16 +675,34 @@ public final class ConnectorRuntime implements AutoCloseable {
             inEnvs += System.nanoTime() - t1;
             envNanos += inEnvs;
             stepsTaken.addAndGet(n);
-            stepsInVersion++;
-            batches++;
-            if (!sync && newer) {
-                current = newest;
-                policy = newest.policy();
-                rewards = newest.rewards();
-                ws = policy.workspace(n);
-                actingVersion.set(current.version());
-                stepsInVersion = 0;
+        }
+
+        /** Writes every actor's checkpoint into the open transaction and commits it; nothing when none is open. */
+        void commit() {
+            if (transactionStartMs == 0) {
+                return;
             }
+            KafkaProducer<String, Object> p = producer;
+            String checkpointTopic = topics.checkpoints().name();
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < n; i++) {
+                List<Double> state = null;
+                if (envs[i].restorable()) {
+                    envs[i].state(envState[i]);
+                    state = new ArrayList<>(envState[i].length);
+                    for (double v : envState[i]) {
+                        state.add(v);
+                    }
+                }
+                ActorCheckpoint c = new ActorCheckpoint(config.runId(), config.envId(), actorIds[i], version,
+                        stepsInVersion, versionClosed, episode[i], stepInEpisode[i], episodeReturnSoFar[i], state,
+                        List.of(envRng[i].seed(), envRng[i].gamma()), List.of(actRng[i].seed(), actRng[i].gamma()), now);
+                p.send(new ProducerRecord<>(checkpointTopic, actorIds[i], c));
+            }
+            p.commitTransaction();
+            transitionsCounter.increment(uncommitted);
+            uncommitted = 0;
+            transactionStartMs = 0;
         }
     }
 

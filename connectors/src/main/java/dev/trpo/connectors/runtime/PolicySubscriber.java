@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,14 +121,30 @@ public final class PolicySubscriber implements AutoCloseable {
             long end = c.endOffsets(List.of(partition)).get(partition);
             c.seek(partition, Math.max(begin, end - TAIL_RECORDS));
             boolean rewound = end - TAIL_RECORDS <= begin;
+            // Catching up, nothing is announced: the records up to the end offset are kept, then tried newest first,
+            // so a connector that starts acts with the newest version, never with one of the 32 before it.
+            List<ConsumerRecord<byte[], byte[]>> backlog = new ArrayList<>();
+            boolean caughtUp = end <= begin;
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
-                    accept(r);
+                    if (caughtUp) {
+                        accept(r);
+                    } else {
+                        backlog.add(r);
+                    }
                 }
-                if (!rewound && latest() == null && c.position(partition) >= end) {
-                    // the tail held no usable snapshot (many aborted transactions): read the whole topic once
-                    c.seek(partition, begin);
-                    rewound = true;
+                if (!caughtUp && c.position(partition) >= end) {
+                    for (int i = backlog.size() - 1; i >= 0 && latest() == null; i--) {
+                        accept(backlog.get(i));
+                    }
+                    backlog.clear();
+                    if (latest() == null && !rewound) {
+                        // the tail held no usable snapshot (many aborted transactions): read the whole topic once
+                        c.seek(partition, begin);
+                        rewound = true;
+                    } else {
+                        caughtUp = true;
+                    }
                 }
             }
         } catch (WakeupException e) {
