@@ -3,6 +3,7 @@ package dev.trpo.app.kafka;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.trpo.kafka.embedded.EmbeddedKafka;
 import picocli.CommandLine.Command;
@@ -19,10 +20,17 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder for the broker's data, kept across restarts (default: a temporary folder, deleted on exit).")
     Path dataDir;
 
+    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "On SIGTERM, the longest to wait for a clean stop before halting (default ${DEFAULT-VALUE}).")
+    int stopTimeoutSeconds;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port " + port + " is out of range: use 0 (any free port) or 1-65535");
+        }
+        if (stopTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--stop-timeout " + stopTimeoutSeconds + " is out of range: use 1 or more seconds");
         }
         EmbeddedKafka broker;
         try {
@@ -33,7 +41,22 @@ public final class BrokerCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            broker.close();
+            Thread closer = new Thread(broker::close, "trpo-broker-close");
+            closer.setDaemon(true);
+            closer.start();
+            try {
+                closer.join(TimeUnit.SECONDS.toMillis(stopTimeoutSeconds));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (closer.isAlive()) {
+                // the log is written to the page cache as it comes (no fsync is awaited), so halting loses nothing
+                // that a crash would not; the next start recovers the data folder as after a crash
+                System.err.println("broker did not stop within " + stopTimeoutSeconds + " s of SIGTERM: halting;"
+                        + " the next start recovers " + broker.dataDir() + " as after a crash");
+                System.err.flush();
+                Runtime.getRuntime().halt(0);
+            }
             stopped.countDown();
         }, "trpo-broker-shutdown"));
         System.out.println("bootstrap.servers=" + broker.bootstrapServers());

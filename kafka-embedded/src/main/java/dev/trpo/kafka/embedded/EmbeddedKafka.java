@@ -286,6 +286,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             props.put("share.coordinator.state.topic.replication.factor", "1");
             props.put("share.coordinator.state.topic.min.isr", "1");
             props.put("group.initial.rebalance.delay.ms", "0");
+            // one node: a controlled shutdown has no other broker to hand its leaders to, and waiting for the
+            // controller (itself, stopping) to approve it hung a SIGTERM for over 10 minutes
+            props.put("controlled.shutdown.enable", "false");
             props.put("auto.create.topics.enable", "false");
             props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
             props.put("message.max.bytes", String.valueOf(16 * 1024 * 1024));
