@@ -126,7 +126,7 @@ class KafkaSecurityTest {
         Commands.Captured created = Commands.capture(() -> Main.run("topics", "create", "--run-id", RUN, "--partitions", "2",
                 "--kafka-config", kafkaConfig("topics").toString()));
         assertEquals(0, created.exit(), () -> "trpo topics create as User:topics: " + created);
-        assertTrue(created.out().contains("created 6 of 6 topics"), created::toString);
+        assertTrue(created.out().contains("created 7 of 7 topics"), created::toString);
     }
 
     @Test

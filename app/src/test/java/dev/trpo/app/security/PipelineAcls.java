@@ -36,11 +36,19 @@ final class PipelineAcls {
         return acls;
     }
 
-    /** {@code trpo connector}: write transitions (idempotently), read policies (no consumer group). */
+    /**
+     * {@code trpo connector}: write transitions and checkpoints in transactions (transactional ids with prefix
+     * {@code trpo.<run>.connector.}), read its checkpoints back and the policies (no consumer group).
+     */
     static List<AclBinding> connector(String user, Topics topics) {
         List<AclBinding> acls = new ArrayList<>();
         acls.addAll(topic(user, topics.transitions().name(), AclOperation.WRITE, AclOperation.DESCRIBE));
+        acls.addAll(topic(user, topics.checkpoints().name(), AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE));
         acls.addAll(topic(user, topics.policies().name(), AclOperation.READ, AclOperation.DESCRIBE));
+        ResourcePattern txn = new ResourcePattern(ResourceType.TRANSACTIONAL_ID, "trpo." + topics.runId() + ".connector.",
+                PatternType.PREFIXED);
+        acls.add(allow(user, txn, AclOperation.WRITE));
+        acls.add(allow(user, txn, AclOperation.DESCRIBE));
         acls.add(idempotentWrite(user));
         return acls;
     }
