@@ -23,7 +23,7 @@ public final class StreamsMeters {
     public static final String SEGMENTS = "trpo.streams.segments";
     /** Counter: steps emitted inside segments (each accepted step lands in exactly one segment or is abandoned). */
     public static final String SEGMENT_STEPS = "trpo.streams.segment.steps";
-    /** Counter: episode summaries emitted, tagged {@code ending} (terminated, truncated, abandoned). */
+    /** Counter: episode summaries emitted, tagged {@code ending} (terminated, truncated, abandoned, restarted). */
     public static final String EPISODES = "trpo.streams.episodes";
     /** Counter: records sent to the run's dead-letter topic, tagged {@code reason} (see {@link DlqReason}). */
     public static final String DLQ_RECORDS = "trpo.streams.dlq.records";
@@ -35,12 +35,16 @@ public final class StreamsMeters {
      */
     public static final String ABANDONED_STEPS = "trpo.streams.abandoned.steps";
 
+    /** Counter: actors that started again from episode 0 step 0 after later steps (see the assembler). */
+    public static final String ACTOR_RESTARTS = "trpo.streams.actor.restarts";
+
     private final MeterRegistry registry;
     private final Tags tags;
     private final Counter transitions;
     private final Counter segmentSteps;
     private final Counter duplicates;
     private final Counter abandonedSteps;
+    private final Counter restarts;
     private final Map<SegmentEnd, Counter> segments = new EnumMap<>(SegmentEnd.class);
     private final Map<EpisodeEnding, Counter> episodes = new EnumMap<>(EpisodeEnding.class);
     private final Map<DlqReason, Counter> dlq = new EnumMap<>(DlqReason.class);
@@ -54,6 +58,8 @@ public final class StreamsMeters {
         this.duplicates = Counter.builder(DUPLICATES).tags(tags).description("duplicate transitions dropped").register(registry);
         this.abandonedSteps = Counter.builder(ABANDONED_STEPS).tags(tags)
                 .description("accepted steps of silent actors that could not be given an advantage").register(registry);
+        this.restarts = Counter.builder(ACTOR_RESTARTS).tags(tags)
+                .description("actors that started again from episode 0 step 0").register(registry);
         for (SegmentEnd end : SegmentEnd.values()) {
             segments.put(end, Counter.builder(SEGMENTS).tags(tags).tag("end", end.name().toLowerCase())
                     .description("segments emitted").register(registry));
@@ -97,6 +103,10 @@ public final class StreamsMeters {
 
     public void duplicate() {
         duplicates.increment();
+    }
+
+    public void restarted() {
+        restarts.increment();
     }
 
     public void abandoned(int steps) {

@@ -225,6 +225,34 @@ class SegmentAssemblyTest {
     }
 
     @Test
+    void anActorStartedAgainFromEpisodeZeroClosesItsOpenEpisodeAsRestartedAndItsNewStepsTrain() {
+        // the actor's producer ran episodes 0-2 and died in episode 3; started again, it numbers from 0
+        f.send(step("a", 0, 0).setTerminated(true), step("a", 1, 0).setTerminated(true), step("a", 2, 0),
+                step("a", 2, 1).setTerminated(true), step("a", 3, 0), step("a", 3, 1),
+                step("a", 0, 0), step("a", 0, 1), step("a", 0, 2).setTerminated(true));
+
+        assertTrue(f.deadLetters().isEmpty(), "the restarted actor's steps are not dead-lettered as duplicates");
+        List<Segment> segments = f.segments();
+        Segment last = segments.get(segments.size() - 1);
+        assertEquals(SegmentEnd.EPISODE_END, last.getEnd());
+        assertEquals(List.of(0, 1, 2), last.getSteps().stream().map(SegmentStep::getStep).toList(), "the new steps train");
+        List<EpisodeSummary> episodes = f.episodes();
+        assertEquals(List.of(EpisodeEnding.TERMINATED, EpisodeEnding.TERMINATED, EpisodeEnding.TERMINATED,
+                EpisodeEnding.RESTARTED, EpisodeEnding.TERMINATED), episodes.stream().map(EpisodeSummary::getEnding).toList());
+        assertEquals(3L, episodes.get(3).getEpisode(), "the open episode is the one closed");
+        assertEquals(1.0, f.count(StreamsMeters.ACTOR_RESTARTS));
+        assertEquals(9.0, f.count(StreamsMeters.TRANSITIONS));
+    }
+
+    @Test
+    void theFirstStepSeenTwiceIsStillADuplicate() {
+        f.send(step("a", 0, 0), step("a", 0, 0));
+
+        assertEquals(1, f.deadLetters().size());
+        assertEquals(0.0, f.count(StreamsMeters.ACTOR_RESTARTS));
+    }
+
+    @Test
     void nextEpisodeStartsAfterAnEndedOne() {
         f.send(step("a", 0, 0).setTerminated(true), step("a", 1, 0), step("a", 1, 1).setTruncated(true).setBootstrapValue(1.0));
 

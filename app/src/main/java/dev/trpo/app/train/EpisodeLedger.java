@@ -64,9 +64,11 @@ final class EpisodeLedger {
     }
 
     void add(EpisodeSummary e) {
-        // an abandoned episode (its actor went silent) took its steps but has no return to count
+        // an abandoned or restarted episode (its actor went silent or started over) took its steps but has no
+        // return to count
+        boolean unfinished = e.getEnding() == EpisodeEnding.ABANDONED || e.getEnding() == EpisodeEnding.RESTARTED;
         byActor.computeIfAbsent(e.getActorId(), a -> new Actor()).add(e.getEpisode(), e.getLength(),
-                e.getEnding() == EpisodeEnding.ABANDONED ? Double.NaN : e.getEpisodeReturn());
+                unfinished ? Double.NaN : e.getEpisodeReturn());
         ordered = null;
     }
 

@@ -45,8 +45,8 @@ final class RunHistory {
     }
 
     void add(EpisodeSummary e) {
-        if (e.getEnding() == EpisodeEnding.ABANDONED) {
-            return; // its actor went silent: no return to count
+        if (e.getEnding() == EpisodeEnding.ABANDONED || e.getEnding() == EpisodeEnding.RESTARTED) {
+            return; // its actor went silent or started over: no return to count
         }
         Episode ep = new Episode(e.getPolicyVersion(), e.getActorId(), e.getEpisode(), e.getEpisodeReturn());
         sorted = sorted && (episodes.isEmpty() || ORDER.compare(episodes.get(episodes.size() - 1), ep) <= 0);

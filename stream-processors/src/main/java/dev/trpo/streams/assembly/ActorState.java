@@ -20,6 +20,12 @@ final class ActorState {
         NEXT_STEP,
         /** Step 0 of a later episode. */
         NEW_EPISODE,
+        /**
+         * Episode 0 step 0 after later steps: the actor's producer started again from scratch (a restart that did not
+         * resume from a checkpoint, an external producer restarted under its id). Its open episode is closed and
+         * the new steps are accepted.
+         */
+        RESTART,
         /** At or before the last accepted step: already seen. */
         DUPLICATE,
         /** After the last accepted step but not next to it, or a step of an episode already closed. */
@@ -60,6 +66,9 @@ final class ActorState {
     Continuity classify(long episode, int step) {
         if (!hasLast) {
             return Continuity.FIRST;
+        }
+        if (episode == 0 && step == 0 && (lastEpisode > 0 || lastStep > 0)) {
+            return Continuity.RESTART;
         }
         if (episode < lastEpisode || (episode == lastEpisode && step <= lastStep)) {
             return Continuity.DUPLICATE;

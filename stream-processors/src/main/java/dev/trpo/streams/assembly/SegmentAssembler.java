@@ -29,6 +29,8 @@ import dev.trpo.streams.StreamsMeters;
 import dev.trpo.streams.StreamsSettings;
 import dev.trpo.streams.validation.DlqReason;
 import dev.trpo.streams.validation.InvalidTransitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns each actor's validated transitions into segments with GAE advantages, and episodes into summaries.
@@ -41,6 +43,11 @@ import dev.trpo.streams.validation.InvalidTransitionException;
  *   after a lost step the rest of that episode is out of order, and its open run is closed as abandoned when the
  *   actor starts its next episode or goes silent. An actor's first step ever may be any step (after the input's
  *   retention dropped its beginning, say); that episode's summary then covers the steps seen.</li>
+ *   <li><b>Restarts.</b> Episode 0 step 0 after later steps is an actor started again from scratch (a connector
+ *   restarted without its checkpoint, an external producer restarted under its id): the open run is closed as for
+ *   a silent actor, the open episode gets a {@code RESTARTED} summary, and the new steps are accepted and train.
+ *   Counted in {@code trpo.streams.actor.restarts}. (A connector that resumes from its checkpoint continues its
+ *   numbering and needs none of this.)</li>
  *   <li><b>Cuts.</b> The open run (one actor, one policy version, one episode) becomes a segment when the episode
  *   ends ({@code EPISODE_END}), at a step with {@code lastOfVersion} ({@code VERSION_END}, bootstrapping from its
  *   bootstrap value), when it reaches {@code segment-length} steps ({@code LENGTH}), or when a step of another
@@ -66,6 +73,7 @@ import dev.trpo.streams.validation.InvalidTransitionException;
  * task is (re)initialised, and an actor's entry is dropped when processing it fails, so the store stays the truth.
  */
 public final class SegmentAssembler implements Processor<String, Transition, String, SpecificRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentAssembler.class);
     /** The persistent store of actor states. */
     public static final String STORE = "actor-runs";
     /** Child the segments are forwarded to (the segments sink). */
@@ -144,7 +152,13 @@ public final class SegmentAssembler implements Processor<String, Transition, Str
         try {
             long ts = record.timestamp();
             if (continuity == ActorState.Continuity.NEW_EPISODE && (s.episodeOpen || s.runSize > 0)) {
-                abandon(actor, s, ts);
+                abandon(actor, s, ts, EpisodeEnding.ABANDONED);
+            } else if (continuity == ActorState.Continuity.RESTART) {
+                LOG.info("actor restarted run={} actor={} at episode 0 step 0 after episode {} step {}: its open"
+                        + " episode is closed as restarted, its new steps train", settings.runId(), actor,
+                        s.lastEpisode, s.lastStep);
+                meters.restarted();
+                abandon(actor, s, ts, EpisodeEnding.RESTARTED);
             }
             if (s.runSize > 0) {
                 int last = s.runSize - 1;
@@ -238,7 +252,7 @@ public final class SegmentAssembler implements Processor<String, Transition, Str
     }
 
     /** Closes a silent (or restarted) actor's open run and episode; see the class comment. */
-    private void abandon(String actor, ActorState s, long timestamp) {
+    private void abandon(String actor, ActorState s, long timestamp, EpisodeEnding ending) {
         if (s.runSize > 0) {
             int last = s.runSize - 1;
             if (s.hasBootstrap(last)) {
@@ -252,7 +266,7 @@ public final class SegmentAssembler implements Processor<String, Transition, Str
             }
         }
         if (s.episodeOpen) {
-            summarise(actor, s, EpisodeEnding.ABANDONED, timestamp);
+            summarise(actor, s, ending, timestamp);
         }
     }
 
@@ -272,7 +286,7 @@ public final class SegmentAssembler implements Processor<String, Transition, Str
         for (String actor : idle) {
             ActorState s = load(actor);
             try {
-                abandon(actor, s, now);
+                abandon(actor, s, now, EpisodeEnding.ABANDONED);
                 store.put(actor, s);
             } catch (RuntimeException e) {
                 live.remove(actor);
