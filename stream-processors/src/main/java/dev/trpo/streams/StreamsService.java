@@ -5,6 +5,12 @@ import java.util.Map;
 
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +42,16 @@ public final class StreamsService implements AutoCloseable {
         StreamsMeters meters = new StreamsMeters(registry, settings.runId(), settings.envId());
         this.streams = new KafkaStreams(StreamsTopology.build(settings, meters), settings.toProperties(kafkaProps, meters));
         this.streams.setUncaughtExceptionHandler(e -> {
+            if (isTransient(e)) {
+                LOG.warn("broker unreachable run={} error=\"{}\": replacing the stream thread, which retries (its"
+                        + " open transaction is aborted; nothing committed is lost)", settings.runId(), rootMessage(e));
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            if (hasCause(e, FencedInstanceIdException.class)) {
+                LOG.error("stream thread fenced run={}: another live process uses this --instance-id; give each its"
+                        + " own. Shutting down", settings.runId());
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             LOG.error("stream thread failed run={}; shutting down the streams client", settings.runId(), e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -78,5 +94,44 @@ public final class StreamsService implements AutoCloseable {
     @Override
     public void close() {
         close(Duration.ofSeconds(30));
+    }
+
+    /**
+     * A failure that the broker's absence explains (a timeout, a retriable error, a transaction that timed out
+     * while the broker was away): the thread is replaced and retries. Authorisation, authentication, fencing and
+     * everything else stay fatal.
+     */
+    static boolean isTransient(Throwable e) {
+        if (hasCause(e, AuthorizationException.class) || hasCause(e, AuthenticationException.class)
+                || hasCause(e, FencedInstanceIdException.class) || hasCause(e, UnsupportedVersionException.class)) {
+            return false;
+        }
+        if (hasCause(e, TimeoutException.class) || hasCause(e, RetriableException.class)) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("timed out")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 }

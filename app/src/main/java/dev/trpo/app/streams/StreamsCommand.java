@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
@@ -15,7 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.cli.MetricsOptions;
@@ -106,6 +109,17 @@ public final class StreamsCommand implements Callable<Integer> {
             description = "How long to wait for the run's first policy snapshot (default ${DEFAULT-VALUE}).")
     String policyWait;
 
+    @Option(names = "--instance-id", defaultValue = "${env:TRPO_STREAMS_INSTANCE_ID}",
+            description = "Static group membership: a process started again under the same id (after a crash, a pod"
+                    + " replaced under its name) gets its tasks back at once instead of after the session timeout;"
+                    + " every live process needs its own (env TRPO_STREAMS_INSTANCE_ID; the chart sets the pod name).")
+    String instanceId;
+
+    @Option(names = "--session-timeout", defaultValue = "${env:TRPO_STREAMS_SESSION_TIMEOUT:-10s}",
+            description = "How long a silent process keeps its tasks before the others take them over (default"
+                    + " ${DEFAULT-VALUE}; env TRPO_STREAMS_SESSION_TIMEOUT).")
+    String sessionTimeout;
+
     @Option(names = "--describe", description = "Print the topology and exit.")
     boolean describe;
 
@@ -123,7 +137,16 @@ public final class StreamsCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(StreamsTopology.build(shape, new StreamsMeters(new SimpleMeterRegistry(), runId(), "describe")).describe());
             return 0;
         }
-        Map<String, Object> props = kafka.reachableClientProperties();
+        Map<String, Object> props = new HashMap<>(kafka.reachableClientProperties());
+        props.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+                String.valueOf(duration("--session-timeout", sessionTimeout).toMillis()));
+        if (instanceId != null && !instanceId.isBlank()) {
+            if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
+                throw new UsageException("--instance-id '" + instanceId + "' is invalid: use 1 to 200 letters, digits,"
+                        + " '.', '-' or '_'");
+            }
+            props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
+        }
         Topics topics = Topics.forRun(runId());
         requireTopics(props, topics);
         StreamsSettings settings = settings(environment(props, topics));
