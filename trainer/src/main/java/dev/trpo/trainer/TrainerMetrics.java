@@ -53,6 +53,12 @@ public final class TrainerMetrics {
     public static final String STALE_SAMPLES_DROPPED = "trpo.trainer.stale.samples.dropped";
     /** Counter: updates whose line search (or CG) found no acceptable step; the version is still published. */
     public static final String UPDATES_REJECTED = "trpo.trainer.updates.rejected";
+    /** Counter: samples dead-lettered because their version was never published (ahead of the trainer). */
+    public static final String FUTURE_SAMPLES_DROPPED = "trpo.trainer.future.samples.dropped";
+    /** Counter: stall reports (no version published for the stall timeout; see the log line). */
+    public static final String STALLS = "trpo.trainer.stalls";
+    /** Gauge: seconds since the last version was published (or the trainer started). */
+    public static final String BATCH_WAIT = "trpo.trainer.batch.wait.seconds";
     /** Counter: segment records skipped because they could not be decoded or did not fit the environment. */
     public static final String INVALID_SEGMENTS = "trpo.trainer.invalid.segments";
 
@@ -72,6 +78,9 @@ public final class TrainerMetrics {
     private final Counter staleDropped;
     private final Counter rejected;
     private final Counter invalid;
+    private final Counter futureDropped;
+    private final Counter stalls;
+    private final AtomicLong batchWait = new AtomicLong();
 
     /** Registers every meter for one run and environment. */
     public TrainerMetrics(MeterRegistry registry, String runId, String envId) {
@@ -101,6 +110,10 @@ public final class TrainerMetrics {
                 .register(registry);
         this.invalid = Counter.builder(INVALID_SEGMENTS).tags(tags).description("segment records skipped as invalid")
                 .register(registry);
+        this.futureDropped = Counter.builder(FUTURE_SAMPLES_DROPPED).tags(tags)
+                .description("samples of a version never published, dead-lettered").register(registry);
+        this.stalls = Counter.builder(STALLS).tags(tags).description("stall reports").register(registry);
+        doubleGauge(registry, BATCH_WAIT, batchWait, tags, "seconds since the last version was published");
     }
 
     private static void doubleGauge(MeterRegistry registry, String name, AtomicLong bits, Tags tags, String doc) {
@@ -123,6 +136,20 @@ public final class TrainerMetrics {
         if (n > 0) {
             staleDropped.increment(n);
         }
+    }
+
+    void futureDropped(long n) {
+        if (n > 0) {
+            futureDropped.increment(n);
+        }
+    }
+
+    void stall() {
+        stalls.increment();
+    }
+
+    void waiting(double seconds) {
+        set(batchWait, seconds);
     }
 
     void invalidSegment() {

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -115,6 +116,9 @@ public final class TrainerService implements AutoCloseable {
     private final Map<String, Object> kafkaProps;
     private final Topics topics;
     private final TrainerMetrics metrics;
+    /** How long a batch may wait without a version published before the trainer says why. */
+    static final int STALL_TIMEOUT_SECONDS = 30;
+    private final StallReporter stalls;
     private final Faults faults;
     private final AvroSerde<Segment> segmentSerde = AvroSerde.of(Segment.class);
     private final AvroSerde<PolicySnapshot> snapshotSerde = AvroSerde.of(PolicySnapshot.class);
@@ -149,7 +153,17 @@ public final class TrainerService implements AutoCloseable {
                 settings.env().envId());
         this.faults = faults;
         this.registry = registry;
+        this.stalls = new StallReporter(settings.runId(), topics.dlq().name(),
+                TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS), System::nanoTime, metrics);
         this.thread = new Thread(this::run, "trpo-trainer-" + settings.runId());
+    }
+
+    /**
+     * Calls {@code listener} on the trainer thread with every stall report: a batch that has not filled for
+     * {@value #STALL_TIMEOUT_SECONDS} s, the actors it misses and why (see {@link StallReporter}).
+     */
+    public void onStall(Consumer<String> listener) {
+        stalls.onStall(listener);
     }
 
     /** Calls {@code listener} on the trainer thread with every snapshot published (and with the restored one). */
@@ -337,6 +351,8 @@ public final class TrainerService implements AutoCloseable {
                 lastPublishNanos = now;
                 long lag = maxLag(batch, out.next().version() - 1);
                 metrics.staleDropped(batch.staleDropped());
+                metrics.futureDropped(batch.futureDropped());
+                stalls.published();
                 metrics.update(out.stats(), out.samples(), took, sps, lag);
                 metrics.rewardScale(out.next().rewards().scale());
                 logUpdate(snapshot, out, batch, took, sps, lag);
@@ -352,8 +368,13 @@ public final class TrainerService implements AutoCloseable {
             if (!blocked.isEmpty()) {
                 consumer.pause(blocked);
             }
+            stalls.check(state.version(), buffer, hp.batchSteps());
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(settings.pollTimeout())) {
-                buffer.add(decode(r));
+                SegmentBuffer.Entry e = decode(r);
+                if (e.segment() != null) {
+                    stalls.seen(e.segment().getActorId());
+                }
+                buffer.add(e);
             }
         }
         return Status.STOPPED;
@@ -378,7 +399,7 @@ public final class TrainerService implements AutoCloseable {
             return invalid(tp, r, reason, "segment of actor " + s.getActorId() + " does not fit "
                     + settings.env().envId());
         }
-        return SegmentBuffer.Entry.valid(tp, r.offset(), s);
+        return SegmentBuffer.Entry.valid(tp, r.offset(), s, r.value());
     }
 
     private SegmentBuffer.Entry invalid(TopicPartition tp, ConsumerRecord<byte[], byte[]> r, String reason, String detail) {

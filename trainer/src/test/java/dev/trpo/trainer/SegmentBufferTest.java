@@ -86,6 +86,33 @@ class SegmentBufferTest {
     }
 
     @Test
+    void aVersionFarAheadIsDeadLetteredAndBlocksNothing() {
+        SegmentBuffer buffer = new SegmentBuffer();
+        // a segment 1,000 versions ahead (beyond MAX_AHEAD) at the head of partition 0, then the real stream
+        Segment bogus = Bandit.play("t", 1000, null, 1, 4, 4, 0, new SplittableRandom(9)).get(0);
+        buffer.add(SegmentBuffer.Entry.valid(P0, 0, bogus, new byte[] {7}));
+        long[] next = {1, 0};
+        for (SegmentBuffer.Entry e : stream()) {
+            TopicPartition p = e.partition();
+            int i = p.equals(P0) ? 0 : 1;
+            buffer.add(SegmentBuffer.Entry.valid(p, next[i]++, e.segment()));
+        }
+
+        assertTrue(buffer.fill(0, TrainerMode.SYNC, 0, 32), "version 0's batch fills past the bogus segment");
+        assertEquals(Set.of(P0, P1), buffer.blocked(0), "version 1, one ahead, still waits for its version");
+        SegmentBuffer.Collected v0 = buffer.take();
+
+        assertTrue(v0.segments().stream().allMatch(s -> s.getPolicyVersion() == 0));
+        assertEquals(4, v0.futureDropped());
+        assertEquals(1, v0.invalid().size());
+        SegmentBuffer.Entry dead = v0.invalid().get(0);
+        assertEquals(SegmentBuffer.FUTURE, dead.invalidReason());
+        assertEquals(0, dead.offset());
+        assertEquals(7, dead.invalidBytes()[0], "the original bytes go to the dead-letter topic");
+        assertTrue(dead.invalidDetail().contains("version 1000"), dead.invalidDetail());
+    }
+
+    @Test
     void syncModeDropsStaleSamplesAndCommitsPastThem() {
         SegmentBuffer buffer = new SegmentBuffer();
         stream().forEach(buffer::add);
@@ -95,6 +122,8 @@ class SegmentBufferTest {
         SegmentBuffer.Collected c = buffer.take();
 
         assertEquals(32, c.staleDropped());
+        assertEquals(8, c.invalid().size(), "each stale segment is dead-lettered");
+        assertTrue(c.invalid().stream().allMatch(e -> e.invalidReason().equals(SegmentBuffer.STALE)));
         assertEquals(32, c.steps());
         assertEquals(Map.of(P0, new OffsetAndMetadata(8), P1, new OffsetAndMetadata(8)), c.offsets());
     }

@@ -63,6 +63,16 @@ final class Progress {
         }
     }
 
+    /** Prints a line of its own (a warning), below the redrawn progress line, which is drawn again at the next update. */
+    void note(String line) {
+        if (terminal && lastLength > 0) {
+            out.println();
+            lastLength = 0;
+        }
+        out.println(line);
+        out.flush();
+    }
+
     /** Ends the redrawn line. */
     void finish() {
         if (terminal && lastLength > 0) {

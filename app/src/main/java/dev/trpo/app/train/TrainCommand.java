@@ -338,6 +338,9 @@ public final class TrainCommand implements Callable<Integer> {
             // The listener runs on the trainer thread right after the update's gauges are set, so the statistics
             // read here belong to this version (read later, they might already be the next update's).
             ConcurrentLinkedQueue<Published> published = new ConcurrentLinkedQueue<>();
+            // the trainer's stall reports (a batch that does not fill: which actors, why), shown under the progress
+            ConcurrentLinkedQueue<String> stallReports = new ConcurrentLinkedQueue<>();
+            trainer.onStall(stallReports::add);
             trainer.onPublished(s -> published.add(new Published(s, gauge(registry, TrainerMetrics.KL),
                     gauge(registry, TrainerMetrics.ENTROPY), gauge(registry, TrainerMetrics.EXPLAINED_VARIANCE))));
             StreamsSettings streamsSettings = StreamsSettings.builder(id).envId(envId)
@@ -395,6 +398,11 @@ public final class TrainCommand implements Callable<Integer> {
                     List<Published> newVersions = new ArrayList<>();
                     for (Published pub; (pub = published.poll()) != null; ) {
                         newVersions.add(pub);
+                    }
+                    for (String report; (report = stallReports.poll()) != null; ) {
+                        if (!quiet) {
+                            progress.note("warning: " + report);
+                        }
                     }
                     if (targetReturn != null && !newVersions.isEmpty()) {
                         // every episode the new versions' batches finished is committed by now: read them all, so
