@@ -55,6 +55,8 @@ public final class TrainerMetrics {
     public static final String UPDATES_REJECTED = "trpo.trainer.updates.rejected";
     /** Counter: samples dead-lettered because their version was never published (ahead of the trainer). */
     public static final String FUTURE_SAMPLES_DROPPED = "trpo.trainer.future.samples.dropped";
+    /** Counter: sessions ended because the broker was unreachable (the trainer retried). */
+    public static final String BROKER_RETRIES = "trpo.trainer.broker.retries";
     /** Counter: stall reports (no version published for the stall timeout; see the log line). */
     public static final String STALLS = "trpo.trainer.stalls";
     /** Gauge: seconds since the last version was published (or the trainer started). */
@@ -80,6 +82,7 @@ public final class TrainerMetrics {
     private final Counter invalid;
     private final Counter futureDropped;
     private final Counter stalls;
+    private final Counter brokerRetries;
     private final AtomicLong batchWait = new AtomicLong();
 
     /** Registers every meter for one run and environment. */
@@ -113,6 +116,8 @@ public final class TrainerMetrics {
         this.futureDropped = Counter.builder(FUTURE_SAMPLES_DROPPED).tags(tags)
                 .description("samples of a version never published, dead-lettered").register(registry);
         this.stalls = Counter.builder(STALLS).tags(tags).description("stall reports").register(registry);
+        this.brokerRetries = Counter.builder(BROKER_RETRIES).tags(tags)
+                .description("sessions retried because the broker was unreachable").register(registry);
         doubleGauge(registry, BATCH_WAIT, batchWait, tags, "seconds since the last version was published");
     }
 
@@ -142,6 +147,10 @@ public final class TrainerMetrics {
         if (n > 0) {
             futureDropped.increment(n);
         }
+    }
+
+    void brokerRetry() {
+        brokerRetries.increment();
     }
 
     void stall() {

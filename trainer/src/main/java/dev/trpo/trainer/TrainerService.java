@@ -64,6 +64,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
  */
 public final class TrainerService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerService.class);
+    /** Wait between sessions while the broker is unreachable. */
+    static final Duration RETRY_BACKOFF = Duration.ofSeconds(2);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final long PARTITION_REFRESH_MS = 30_000;
 
@@ -246,6 +248,23 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void run() {
+        while (session() && running) {
+            try {
+                Thread.sleep(RETRY_BACKOFF.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    /**
+     * One session of the clients: open them, restore the newest published version, train.
+     *
+     * @return true when the session ended because the broker was unreachable, and the trainer should retry
+     */
+    private boolean session() {
+        boolean retry = false;
         KafkaProducer<byte[], byte[]> producer = null;
         KafkaConsumer<byte[], byte[]> consumer = null;
         KafkaClientMetrics producerMetrics = null;
@@ -285,7 +304,16 @@ public final class TrainerService implements AutoCloseable {
                         settings.runId(), settings.clientId());
                 failure = e;
                 end = Status.FENCED;
-                return;
+                return false;
+            }
+            if (running && isTransient(e)) {
+                // the transaction in flight is dropped (its offsets were not committed): the next session restores
+                // the newest published version and reads the segments after its committed offsets again
+                LOG.warn("broker unreachable run={} error=\"{}\": retrying in {} s from the newest published version",
+                        settings.runId(), e.toString(), RETRY_BACKOFF.toSeconds());
+                metrics.brokerRetry();
+                retry = true;
+                return retry;
             }
             LOG.error("trainer of run {} failed: {}", settings.runId(), e.toString(), e);
             failure = e;
@@ -307,11 +335,36 @@ public final class TrainerService implements AutoCloseable {
             if (consumerMetrics != null) {
                 consumerMetrics.close();
             }
-            synchronized (monitor) {
-                status = end;
-                monitor.notifyAll();
+            if (!retry) {
+                synchronized (monitor) {
+                    status = end;
+                    monitor.notifyAll();
+                }
             }
         }
+        return retry;
+    }
+
+    /** A failure the broker's absence explains: a timeout or a retriable error; fencing and authorisation are not. */
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthorizationException
+                    || t instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+                return false;
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.TimeoutException
+                    || t instanceof org.apache.kafka.common.errors.RetriableException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t instanceof org.apache.kafka.common.KafkaException && m != null && m.contains("timed out")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Status loop(TrainingState initial, KafkaProducer<byte[], byte[]> producer,
@@ -450,7 +503,9 @@ public final class TrainerService implements AutoCloseable {
                     restored.counters().updates(), restored.seed());
             metrics.version(restored.version());
             metrics.rewardScale(restored.rewards().scale());
-            announce(newest);
+            if (newest.getVersion() > version()) {
+                announce(newest); // not again after a retry that found the version it had published
+            }
             return restored;
         }
         Hyperparameters hp = settings.hyperparameters();

@@ -117,6 +117,66 @@ class TrainerExactlyOnceTest {
     }
 
     @Test
+    void aTrainerWaitsOutTheBrokerAndGoesOnWithEveryVersionOnce(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        KafkaFixture shared = new KafkaFixture(KAFKA.bootstrapServers());
+        shared.createTopics("away-reference", PARTITIONS);
+        shared.produce("away-reference", recorded("away-reference", 0, VERSIONS), PARTITIONS, new TreeMap<>());
+        PolicySnapshot reference = runToCompletion(shared, "away-reference");
+
+        dev.trpo.kafka.embedded.EmbeddedKafka first = dev.trpo.kafka.embedded.EmbeddedKafka.start(dir, 0);
+        String bootstrap = first.bootstrapServers();
+        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+        java.util.concurrent.atomic.AtomicReference<dev.trpo.kafka.embedded.EmbeddedKafka> broker =
+                new java.util.concurrent.atomic.AtomicReference<>(first);
+        KafkaFixture kafka = new KafkaFixture(bootstrap);
+        kafka.createTopics("away", PARTITIONS);
+        kafka.produce("away", recorded("away", 0, VERSIONS), PARTITIONS, new TreeMap<>());
+        // short client timeouts, so the test does not wait out the defaults' minute
+        Map<String, Object> props = Map.of("bootstrap.servers", bootstrap, "max.block.ms", "4000",
+                "request.timeout.ms", "2000", "delivery.timeout.ms", "6000", "default.api.timeout.ms", "4000");
+        AtomicBoolean stopped = new AtomicBoolean();
+        // before version 3's commit the broker goes away for 8 s: the commit times out
+        TrainerService.Faults away = (stage, version) -> {
+            if (stage == TrainerService.Stage.BEFORE_COMMIT && version == 2 && stopped.compareAndSet(false, true)) {
+                broker.get().close();
+                Thread back = new Thread(() -> {
+                    try {
+                        Thread.sleep(8_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    broker.set(dev.trpo.kafka.embedded.EmbeddedKafka.start(dir, port));
+                });
+                back.start();
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PolicySnapshot last;
+        try (TrainerService trainer = new TrainerService(settings("away"), props, registry, away)) {
+            trainer.start();
+            assertEquals(TrainerService.Status.COMPLETED, trainer.awaitTermination(Duration.ofSeconds(120)),
+                    () -> "stopped at version " + trainer.version() + ": " + trainer.failure());
+            last = trainer.latestSnapshot();
+        } finally {
+            // the restarting thread sets the new broker; wait for it before closing
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (broker.get() == first && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+        try {
+            assertTrue(stopped.get(), "the broker went away");
+            assertTrue(registry.get(TrainerMetrics.BROKER_RETRIES).counter().count() >= 1, "the trainer retried");
+            assertEquals(versions(0, VERSIONS), versionsOf(new KafkaFixture(bootstrap).history("away")),
+                    "every version committed exactly once");
+            assertEquals(comparable(reference), comparable(last), "the same final policy as without the outage");
+        } finally {
+            broker.get().close();
+        }
+    }
+
+    @Test
     void secondTrainerFencesTheFirstAndOnlyOnePublishes() throws Exception {
         KafkaFixture kafka = new KafkaFixture(KAFKA.bootstrapServers());
         String run = "contested";
