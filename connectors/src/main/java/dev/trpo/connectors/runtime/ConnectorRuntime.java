@@ -404,6 +404,9 @@ public final class ConnectorRuntime implements AutoCloseable {
         int stepsInVersion;
         boolean versionClosed;
         long version = -1;
+        /** The version acted with, and its workspace. */
+        ActingPolicy current;
+        Workspace ws;
         /** Transitions sent in the open transaction, and when it began (0: none open). */
         int uncommitted;
         long transactionStartMs;
@@ -513,25 +516,12 @@ public final class ConnectorRuntime implements AutoCloseable {
 
         /** Steps until stopped or max-steps; the open transaction is left for {@link #commit}. */
         void run() throws InterruptedException {
-            ActingPolicy current;
-            if (resumeVersion >= 0 && !resumeClosed) {
-                current = awaitPolicyNewerThan(resumeVersion - 1);
-                if (current == null) {
-                    return;
-                }
-                stepsInVersion = current.version() == resumeVersion ? resumeSteps : 0;
-            } else {
-                current = awaitPolicyNewerThan(resumeVersion);
-                if (current == null) {
-                    return;
-                }
-                stepsInVersion = 0;
+            boolean midVersion = resumeVersion >= 0 && !resumeClosed;
+            ActingPolicy first = awaitPolicyNewerThan(midVersion ? resumeVersion - 1 : resumeVersion);
+            if (first == null) {
+                return;
             }
-            ActorCritic policy = current.policy();
-            RewardNormalizer rewards = current.rewards();
-            Workspace ws = policy.workspace(n);
-            version = current.version();
-            actingVersion.set(version);
+            use(first, midVersion && first.version() == resumeVersion ? resumeSteps : 0);
 
             while (running) {
                 if (config.maxSteps() > 0 && batches >= config.maxSteps()) {
@@ -542,13 +532,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                     if (next == null) {
                         break;
                     }
-                    current = next;
-                    policy = next.policy();
-                    rewards = next.rewards();
-                    ws = policy.workspace(n);
-                    version = current.version();
-                    actingVersion.set(version);
-                    stepsInVersion = 0;
+                    use(next, 0);
                 }
                 ActingPolicy newest = subscriber.latest();
                 policyLag.record(newest.version() - current.version());
@@ -556,7 +540,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                 boolean lastOfVersion = sync ? stepsInVersion + 1 == config.stepsPerVersion()
                         : newer || asyncLimit > 0 && stepsInVersion + 1 >= asyncLimit;
 
-                stepBatch(policy, rewards, ws, current.version(), lastOfVersion);
+                stepBatch(current.policy(), current.rewards(), ws, current.version(), lastOfVersion);
                 stepsInVersion++;
                 versionClosed = lastOfVersion;
                 batches++;
@@ -564,15 +548,18 @@ public final class ConnectorRuntime implements AutoCloseable {
                     commit();
                 }
                 if (!sync && newer) {
-                    current = newest;
-                    policy = newest.policy();
-                    rewards = newest.rewards();
-                    ws = policy.workspace(n);
-                    version = current.version();
-                    actingVersion.set(version);
-                    stepsInVersion = 0;
+                    use(newest, 0);
                 }
             }
+        }
+
+        /** Acts with {@code p} from now on, {@code steps} of its steps already taken. */
+        private void use(ActingPolicy p, int steps) {
+            current = p;
+            ws = p.policy().workspace(n);
+            version = p.version();
+            actingVersion.set(version);
+            stepsInVersion = steps;
         }
 
         /** One step of every actor, sent inside the open transaction (begun here when none is). */
