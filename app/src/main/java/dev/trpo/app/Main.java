@@ -36,6 +36,7 @@ import picocli.CommandLine.HelpCommand;
             WatchCommand.class,
             ReportCommand.class,
             DebugCommand.class,
+            dev.trpo.app.chaos.ChaosCommand.class,
         })
 public final class Main implements Runnable {
     /** Exit code of a user error (bad flag, bad file, bad config). */
