@@ -105,41 +105,14 @@ public final class ChaosCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        if (Files.exists(settings.dir().resolve("broker"))) {
+        if (Files.exists(settings.dir().resolve("broker")) || compare && Files.exists(dir.resolve("baseline"))) {
             throw new UsageException("--data-dir " + dir + " holds an earlier run: choose a new folder");
         }
         dev.trpo.app.trainer.TrainerCommand.envSpec(envId); // an unknown environment is a usage error, before any process
         PrintStream err = System.err;
         err.println("chaos: run folder " + dir);
 
-        List<TopicAudit.Check> checks = new ArrayList<>();
-        TopicAudit.Result baseline = null;
-        if (compare) {
-            ChaosSettings uninterrupted = settings.uninterrupted(id + "-baseline", dir.resolve("baseline"));
-            err.println("chaos: uninterrupted run " + uninterrupted.runId());
-            Run b = execute(uninterrupted, err);
-            baseline = b.audit();
-            baselinePolicy = baseline.finalPolicy();
-            for (TopicAudit.Check c : b.checks()) {
-                checks.add(new TopicAudit.Check("baseline " + c.name(), c.passed(), c.detail()));
-            }
-        }
-        err.println("chaos: run " + settings.runId() + " with kills " + settings.plan());
-        Run run = execute(settings, err);
-        checks.addAll(run.checks());
-        if (baselinePolicy != null) {
-            boolean same = run.audit().finalPolicy() != null && java.util.Arrays.equals(baselinePolicy, run.audit().finalPolicy());
-            checks.add(new TopicAudit.Check("final-policy", same, (same ? "byte-identical" : "differs") + " to the uninterrupted"
-                    + " run's version " + versions + " (Avro PolicySnapshot, " + String.join(" and ", TopicAudit.BLANKED_SNAPSHOT_FIELDS)
-                    + " blanked; " + firstDifference(baselinePolicy, run.audit().finalPolicy()) + ")"));
-        }
-        if (baseline != null) {
-            boolean same = baseline.transitionsDigest().equals(run.audit().transitionsDigest());
-            checks.add(new TopicAudit.Check("transitions-identical", same, (same ? "the same" : "not the same")
-                    + " committed transitions of versions 0.." + (versions - 1) + " as the uninterrupted run ("
-                    + String.join(" and ", TopicAudit.BLANKED_TRANSITION_FIELDS) + " blanked)"));
-        }
-        ChaosReport result = new ChaosReport(settings, run.outcome(), run.audit(), baseline, baselinePolicy, List.copyOf(checks));
+        ChaosReport result = evaluate(settings, compare, baselinePolicy, err);
         result.print(System.out);
         if (report != null) {
             result.write(report);
@@ -150,6 +123,45 @@ public final class ChaosCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Runs the uninterrupted baseline when {@code compare} (in the folder beside {@code settings.dir()}), then the
+     * interrupted run, audits both and compares them.
+     *
+     * @param baselinePolicy a blanked final policy to compare with, or null (ignored when {@code compare})
+     * @param progress       where one line per event goes
+     */
+    static ChaosReport evaluate(ChaosSettings settings, boolean compare, byte[] baselinePolicy, PrintStream progress)
+            throws Exception {
+        List<TopicAudit.Check> checks = new ArrayList<>();
+        TopicAudit.Result baseline = null;
+        if (compare) {
+            ChaosSettings uninterrupted = settings.uninterrupted(settings.runId() + "-baseline", settings.dir().resolveSibling("baseline"));
+            progress.println("chaos: uninterrupted run " + uninterrupted.runId());
+            Run b = execute(uninterrupted, progress);
+            baseline = b.audit();
+            baselinePolicy = baseline.finalPolicy();
+            for (TopicAudit.Check c : b.checks()) {
+                checks.add(new TopicAudit.Check("baseline " + c.name(), c.passed(), c.detail()));
+            }
+        }
+        progress.println("chaos: run " + settings.runId() + " with kills " + settings.plan());
+        Run run = execute(settings, progress);
+        checks.addAll(run.checks());
+        if (baselinePolicy != null) {
+            boolean same = run.audit().finalPolicy() != null && java.util.Arrays.equals(baselinePolicy, run.audit().finalPolicy());
+            checks.add(new TopicAudit.Check("final-policy", same, (same ? "byte-identical" : "differs") + " to the uninterrupted"
+                    + " run's version " + settings.versions() + " (Avro PolicySnapshot, " + String.join(" and ", TopicAudit.BLANKED_SNAPSHOT_FIELDS)
+                    + " blanked, maps in key order; " + firstDifference(baselinePolicy, run.audit().finalPolicy()) + ")"));
+        }
+        if (baseline != null) {
+            boolean same = baseline.transitionsDigest().equals(run.audit().transitionsDigest());
+            checks.add(new TopicAudit.Check("transitions-identical", same, (same ? "the same" : "not the same")
+                    + " committed transitions of versions 0.." + (settings.versions() - 1) + " as the uninterrupted run ("
+                    + String.join(" and ", TopicAudit.BLANKED_TRANSITION_FIELDS) + " blanked)"));
+        }
+        return new ChaosReport(settings, run.outcome(), run.audit(), baseline, baselinePolicy, List.copyOf(checks));
     }
 
     /** One run and its audit, and the checks of both. */

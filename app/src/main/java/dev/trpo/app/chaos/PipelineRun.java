@@ -34,7 +34,8 @@ import dev.trpo.trainer.Hyperparameters;
  * for the audit until {@link #close()}.
  *
  * <p>The schedule: kill i (in an order drawn from the seed) waits until version {@code 1 + i (N-1) / K} is out and
- * the previous kill has recovered, then a random part of the last inter-version interval, so it lands anywhere in a
+ * the previous kill has recovered, then until a random moment of the current version's life (its publication plus
+ * a random part of the median inter-version interval, at the latest the next version), so it lands anywhere in a
  * version's life (actors stepping, segments in a transaction, an update being computed). It SIGKILLs its target,
  * waits a random 0-3 s, restarts it with the same command line, and measures the recovery: from the restart to the
  * first policy version newer than the newest one out at the restart.
@@ -127,9 +128,12 @@ final class PipelineRun implements AutoCloseable {
                 stall = "version " + trigger + " (the trigger of kill " + (i + 1) + ") did not come within --timeout";
                 break;
             }
-            Duration interval = watch.lastInterval(Duration.ofSeconds(2));
-            long pauseUntil = System.nanoTime() + (long) (random.nextDouble() * interval.toNanos());
-            supervise(() -> System.nanoTime() >= pauseUntil, deadline);
+            // a random moment of the current version's life, measured from when it came out; a moment already past
+            // (a slow recovery) is now, and a version that ends first brings the kill forward to its end
+            Duration interval = watch.typicalInterval(Duration.ofSeconds(2));
+            long current = watch.latest();
+            long moment = watch.seenAt(current) + (long) (random.nextDouble() * interval.toNanos());
+            supervise(() -> System.nanoTime() >= moment || watch.latest() > current, deadline);
             if (watch.latest() >= n) {
                 notes.add("kill " + (i + 1) + " (" + target.label() + ") not made: the target version came first");
                 break;

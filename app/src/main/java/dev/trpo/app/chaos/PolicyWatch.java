@@ -98,16 +98,25 @@ final class PolicyWatch implements AutoCloseable {
     }
 
     /**
-     * The time between the two newest versions' sightings, or {@code fallback} before there are two: the schedule
-     * draws a kill's moment within one such interval.
+     * The median time between two successive versions' sightings, or {@code fallback} before there are two: the
+     * schedule draws a kill's moment within one such interval. The median, so that a slow recovery does not stretch
+     * the next kill's pause past the versions still to come.
      */
-    synchronized Duration lastInterval(Duration fallback) {
+    synchronized Duration typicalInterval(Duration fallback) {
         if (seen.size() < 2) {
             return fallback;
         }
-        long last = seen.lastKey();
-        Long before = seen.lowerKey(last);
-        return Duration.ofNanos(Math.max(0, seen.get(last) - seen.get(before)));
+        long[] gaps = new long[seen.size() - 1];
+        Long previous = null;
+        int i = 0;
+        for (long at : seen.values()) {
+            if (previous != null) {
+                gaps[i++] = Math.max(0, at - previous);
+            }
+            previous = at;
+        }
+        java.util.Arrays.sort(gaps);
+        return Duration.ofNanos(gaps[gaps.length / 2]);
     }
 
     @Override

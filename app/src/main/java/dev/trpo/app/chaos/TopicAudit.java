@@ -257,9 +257,19 @@ final class TopicAudit {
                 segmentStepCount[0], pastTarget[0], reasons, finalPolicy, digest(canonical));
     }
 
-    /** The Avro encoding of a snapshot with {@link #BLANKED_SNAPSHOT_FIELDS} set to "" and 0. */
+    /**
+     * The Avro encoding of a snapshot with {@link #BLANKED_SNAPSHOT_FIELDS} set to "" and 0, and its maps
+     * (hyperParameters, resume.returnCarry, resume.rewardScales) in key order. Avro writes a map in the Java map's
+     * iteration order, and the trainer builds hyperParameters with {@code Map.copyOf}, whose order changes with each
+     * JVM's hash salt: two trainer processes encode the same content in different bytes. Sorting the entries compares
+     * the content, every entry included.
+     */
     static byte[] blanked(PolicySnapshot s, AvroSerde<PolicySnapshot> serde) {
-        return serde.encode(PolicySnapshot.newBuilder(s).setRunId("").setCreatedAtMs(0).build());
+        PolicySnapshot copy = PolicySnapshot.newBuilder(s).setRunId("").setCreatedAtMs(0).build();
+        copy.setHyperParameters(new TreeMap<>(copy.getHyperParameters()));
+        copy.getResume().setReturnCarry(new TreeMap<>(copy.getResume().getReturnCarry()));
+        copy.getResume().setRewardScales(new TreeMap<>(copy.getResume().getRewardScales()));
+        return serde.encode(copy);
     }
 
     /** SHA-256 of some bytes, in hex. */

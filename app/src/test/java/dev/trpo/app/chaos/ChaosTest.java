@@ -1,0 +1,78 @@
+package dev.trpo.app.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A short {@code trpo chaos}: an uninterrupted CartPole run, then the same run with every kind of SIGKILL (connector
+ * twice, stream processors, trainer, all three at once, broker), each a real OS process restarted with its command
+ * line. The topics must show nothing lost or duplicated and the final policy must equal the uninterrupted run's byte
+ * for byte. On failure the run folder (logs of every process start) is kept and named in the message.
+ */
+class ChaosTest {
+    /** Checks every harness run makes, by name; a check missing from the report fails too. */
+    private static final List<String> CHECKS = List.of("baseline completed", "baseline no-unplanned-exits", "baseline policies",
+            "baseline transitions", "baseline segments", "baseline dead-letters", "completed", "kills", "no-unplanned-exits",
+            "policies", "transitions", "segments", "dead-letters", "final-policy", "transitions-identical");
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @Test
+    void killedComponentsLoseNothingAndTrainTheUninterruptedPolicy() throws Exception {
+        KillPlan plan = KillPlan.parse("connector:2,streams:1,trainer:1,all:1,broker:1");
+        ChaosSettings settings = new ChaosSettings("chaos-test", "CartPole-v1", 1, 2, 128, 9, 1, plan, dir.resolve("chaos"),
+                Duration.ofSeconds(120), Duration.ofMinutes(8));
+        Path progress = dir.resolve("progress.log");
+
+        ChaosReport report;
+        try (PrintStream out = new PrintStream(Files.newOutputStream(progress), true, StandardCharsets.UTF_8)) {
+            report = ChaosCommand.evaluate(settings, true, null, out);
+            report.print(out);
+        }
+
+        Map<String, TopicAudit.Check> checks = report.checks().stream()
+                .collect(Collectors.toMap(TopicAudit.Check::name, Function.identity()));
+        String where = " (run folder " + dir + ", table in " + progress + ")";
+        Executable[] each = CHECKS.stream().<Executable>map(name -> () -> {
+            TopicAudit.Check c = checks.get(name);
+            assertTrue(c != null && c.passed(), () -> name + ": " + (c == null ? "not made" : c.detail()) + where);
+        }).toArray(Executable[]::new);
+        assertAll(each);
+        assertAll(
+                () -> assertEquals(plan.total(), report.outcome().kills().size(), "every planned kill was made" + where),
+                () -> assertEquals(0, report.audit().lost(), "no step lost" + where),
+                () -> assertEquals(0, report.audit().duplicated(), "no step duplicated" + where),
+                () -> assertEquals(Boolean.TRUE, report.policyIdentical(), "final policy byte-identical" + where));
+    }
+
+    @Test
+    void killPlanParsesEveryTargetAndRejectsUnknownOnes() {
+        KillPlan plan = KillPlan.parse("connector:5, streams:5,trainer:5,all:1,broker:1");
+
+        assertAll(
+                () -> assertEquals(17, plan.total()),
+                () -> assertEquals(5, plan.count(KillPlan.Target.STREAMS)),
+                () -> assertEquals("connector:5,streams:5,trainer:5,all:1,broker:1", plan.toString()),
+                () -> assertEquals(0, KillPlan.parse("none").total()),
+                () -> assertEquals(17, plan.shuffled(new java.util.Random(1)).size()),
+                () -> assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> KillPlan.parse("zookeeper:1")).getMessage().contains("connector, streams, trainer, all, broker")));
+    }
+}
