@@ -140,7 +140,7 @@ final class PipelineRun implements AutoCloseable {
             }
             Kill kill = killAndRestart(target);
             kills.add(kill);
-            if (!kill.recovered()) {
+            if (!kill.recovered() && kill.versionAtRestart() < n) {
                 stall = "no new policy version within " + settings.recoveryTimeout().toSeconds() + " s of restarting "
                         + target.label() + " (killed at version " + kill.versionAtKill() + ")";
             }
@@ -193,7 +193,8 @@ final class PipelineRun implements AutoCloseable {
         long restartedAt = System.nanoTime();
         long atRestart = watch.latest();
         long deadline = restartedAt + settings.recoveryTimeout().toNanos();
-        supervise(() -> watch.latest() > atRestart, deadline);
+        // a restart after the target version was published has no next version to wait for
+        supervise(() -> watch.latest() > atRestart || atRestart >= settings.versions(), deadline);
         long next = watch.latest() > atRestart ? watch.awaitNewerThan(atRestart, Duration.ZERO) : -1;
         double recovery = next < 0 ? Double.NaN : Math.max(0, watch.seenAt(next) - restartedAt) / 1e9;
         progress.printf(Locale.ROOT, "chaos: %s back; version %d after %.2f s%n", target.label(), next, recovery);
