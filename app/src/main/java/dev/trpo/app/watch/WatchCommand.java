@@ -1,6 +1,7 @@
 package dev.trpo.app.watch;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import dev.trpo.app.cli.KafkaOptions;
@@ -25,6 +27,7 @@ import dev.trpo.app.train.CurvePoint;
 import dev.trpo.app.train.RunFolder;
 import dev.trpo.app.train.TrainResult;
 import dev.trpo.schemas.AvroSerde;
+import dev.trpo.schemas.DlqHeaders;
 import dev.trpo.schemas.EpisodeSummary;
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.RecordDecodingException;
@@ -39,7 +42,8 @@ import picocli.CommandLine.Spec;
  * {@code trpo watch --run-id R}: how a run that is going on elsewhere (deployed with the Helm chart, or a {@code trpo
  * train --bootstrap-servers} on another machine) is doing, read from its topics: a line per new policy version, and
  * the run's table at the end; {@code --run-dir} also writes its learning curve (CSV and plot). It only reads, with no
- * consumer group, so it can be started and stopped at any time without touching the run.
+ * consumer group, so it can be started and stopped at any time without touching the run. With no new version for
+ * {@code --stall-after}, it says what still moves on the run's topics ({@link StallWatch}).
  */
 @Command(name = "watch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Follow a run from its topics: policy versions, steps, episode returns.",
@@ -49,6 +53,8 @@ import picocli.CommandLine.Spec;
 public final class WatchCommand implements Callable<Integer> {
     /** Plain lines are printed at most this often when versions come faster. */
     private static final long LINE_INTERVAL_NANOS = 2_000_000_000L;
+    /** How often a run without a new version is looked at (two end-offset requests). */
+    private static final long STALL_CHECK_NANOS = 5_000_000_000L;
     private static final AvroSerde<PolicySnapshot> SNAPSHOTS = AvroSerde.of(PolicySnapshot.class);
     private static final AvroSerde<EpisodeSummary> SUMMARIES = AvroSerde.of(EpisodeSummary.class);
 
@@ -71,6 +77,10 @@ public final class WatchCommand implements Callable<Integer> {
             + " waiting for the run's topics, after this long, ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--stall-after", defaultValue = "PT30S", description = "With no new version for this long, print what moved"
+            + " on the run's topics since the newest one and which part to look at; again every as long, ISO-8601 (default ${DEFAULT-VALUE}).")
+    Duration stallAfter;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -87,6 +97,9 @@ public final class WatchCommand implements Callable<Integer> {
         }
         if (once && untilVersion != null) {
             throw new UsageException("give --once or --until-version, not both");
+        }
+        if (stallAfter.isNegative() || stallAfter.isZero()) {
+            throw new UsageException("--stall-after " + stallAfter + " must be positive, e.g. PT30S");
         }
         RunFolder folder = runDir == null ? null : new RunFolder(runDir, overwrite);
         CountDownLatch finished = new CountDownLatch(1);
@@ -124,6 +137,7 @@ public final class WatchCommand implements Callable<Integer> {
         Topics topics = Topics.forRun(runId);
         String history = topics.policyHistory().name();
         String episodes = topics.episodes().name();
+        String dlq = topics.dlq().name();
         Map<String, Object> props = new HashMap<>(clientProps);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -132,7 +146,7 @@ public final class WatchCommand implements Callable<Integer> {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
-            for (String topic : List.of(history, episodes)) {
+            for (String topic : List.of(history, episodes, dlq)) {
                 List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
                 if (infos == null || infos.isEmpty()) {
                     throw new UsageException("run " + runId + " has no topic " + topic + ": check --run-id and the cluster"
@@ -142,13 +156,19 @@ public final class WatchCommand implements Callable<Integer> {
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
+            List<TopicPartition> flowing = new ArrayList<>();
+            for (String topic : List.of(topics.transitions().name(), topics.segments().name())) {
+                consumer.partitionsFor(topic, timeout).forEach(p -> flowing.add(new TopicPartition(topic, p.partition())));
+            }
+            StallWatch stall = new StallWatch(stallAfter);
+            long nextCheck = 0;
             long deadline = System.nanoTime() + timeout.toNanos();
             Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
             long lastLine = System.nanoTime() - LINE_INTERVAL_NANOS; // the first version is printed at once
             long printed = Long.MIN_VALUE;
             boolean atEnd = false;
             while (!interrupted) {
-                absorb(consumer.poll(Duration.ofMillis(200)), run, history);
+                absorb(consumer.poll(Duration.ofMillis(200)), run, topics, stall);
                 if (!atEnd) {
                     atEnd = end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
                     if (!atEnd && once && System.nanoTime() > deadline) {
@@ -163,9 +183,18 @@ public final class WatchCommand implements Callable<Integer> {
                 if (once) {
                     break;
                 }
+                if (System.nanoTime() >= nextCheck) {
+                    nextCheck = System.nanoTime() + Math.min(STALL_CHECK_NANOS, stallAfter.toNanos());
+                    var line = stall.check(newest == null ? null : newest.version(), newest == null ? 0 : newest.createdAtMs(),
+                            flowingOffsets(consumer, flowing, topics), System.currentTimeMillis());
+                    if (line.isPresent()) {
+                        out.println(line.get());
+                        out.flush();
+                    }
+                }
                 if (newest != null && newest.version() > printed) {
                     // the episodes the new version's batch finished were committed before it: read them first
-                    readToEnd(consumer, List.copyOf(parts), run, history);
+                    readToEnd(consumer, List.copyOf(parts), run, topics, stall);
                     newest = run.newest();
                     long now = System.nanoTime();
                     boolean last = untilVersion != null && newest.version() >= untilVersion;
@@ -187,9 +216,34 @@ public final class WatchCommand implements Callable<Integer> {
         return run;
     }
 
-    /** Adds the snapshots of {@code history} and the episode summaries among {@code records} to {@code run}. */
-    private static void absorb(Iterable<ConsumerRecord<byte[], byte[]>> records, RunHistory run, String history) {
+    /** The committed ends of the transitions and the segments topics (read_committed: their last stable offsets). */
+    private static StallWatch.Offsets flowingOffsets(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> flowing,
+                                                     Topics topics) {
+        long transitions = 0;
+        long segments = 0;
+        for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(flowing).entrySet()) {
+            if (e.getKey().topic().equals(topics.transitions().name())) {
+                transitions += e.getValue();
+            } else {
+                segments += e.getValue();
+            }
+        }
+        return new StallWatch.Offsets(transitions, segments);
+    }
+
+    /**
+     * Adds the snapshots of {@code history} and the episode summaries among {@code records} to {@code run}, and the
+     * dead letters to {@code stall}.
+     */
+    private static void absorb(Iterable<ConsumerRecord<byte[], byte[]>> records, RunHistory run, Topics topics,
+                               StallWatch stall) {
+        String history = topics.policyHistory().name();
         for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (r.topic().equals(topics.dlq().name())) {
+                Header reason = r.headers().lastHeader(DlqHeaders.REASON);
+                stall.deadLetter(r.timestamp(), reason == null ? null : new String(reason.value(), StandardCharsets.UTF_8));
+                continue;
+            }
             try {
                 if (r.topic().equals(history)) {
                     run.add(SNAPSHOTS.decode(r.value()));
@@ -203,12 +257,12 @@ public final class WatchCommand implements Callable<Integer> {
     }
 
     private void readToEnd(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> parts, RunHistory run,
-                           String history) {
+                           Topics topics, StallWatch stall) {
         Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline
                 && end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-            absorb(consumer.poll(Duration.ofMillis(100)), run, history);
+            absorb(consumer.poll(Duration.ofMillis(100)), run, topics, stall);
         }
     }
 

@@ -3,6 +3,9 @@ package dev.trpo.app.watch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +26,13 @@ import dev.trpo.app.Main;
 import dev.trpo.app.train.TrainCommand;
 import dev.trpo.app.train.TrainResult;
 import dev.trpo.kafka.embedded.EmbeddedKafkaExtension;
+import dev.trpo.policy.ActionSpace;
+import dev.trpo.policy.Activation;
+import dev.trpo.policy.ActorCritic;
+import dev.trpo.schemas.AvroSerde;
+import dev.trpo.schemas.DlqHeaders;
+import dev.trpo.schemas.PolicySnapshot;
+import dev.trpo.schemas.Snapshots;
 import dev.trpo.schemas.TopicProvisioner;
 import dev.trpo.schemas.Topics;
 import picocli.CommandLine;
@@ -83,5 +96,51 @@ class WatchCommandTest {
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("run nobody-ran-this has no topic trpo.nobody-ran-this.policy-history"), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void aRunWithoutNewVersionsIsCalledStalledWithWhatMovedAndTheDeadLettersSinceItsNewestVersion() throws Exception {
+        String runId = "stalled";
+        Topics topics = Topics.forRun(runId);
+        Map<String, Object> props = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            TopicProvisioner.createAll(admin, topics, 1, (short) 1);
+        }
+        long published = System.currentTimeMillis() - 60_000;
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(topics.policyHistory().name(), null, published, null, snapshot(runId, 0, published))).get();
+            // one dead letter from before v0 (not counted), two after it
+            for (long at : new long[] {published - 1000, published + 1000, published + 2000}) {
+                ProducerRecord<byte[], byte[]> letter = new ProducerRecord<>(topics.dlq().name(), null, at, null, new byte[] {1});
+                letter.headers().add(DlqHeaders.REASON, "duplicate".getBytes(StandardCharsets.UTF_8));
+                p.send(letter).get();
+            }
+        }
+        CommandLine cmd = Main.commandLine();
+        StringWriter out = new StringWriter();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(new StringWriter(), true));
+        CompletableFuture<Integer> watching = CompletableFuture.supplyAsync(() -> cmd.execute("watch", "--run-id", runId,
+                "--until-version", "1", "--stall-after", "PT1S", "--bootstrap-servers", KAFKA.bootstrapServers()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!out.toString().contains("stalled?") && System.nanoTime() < deadline && !watching.isDone()) {
+            Thread.sleep(100);
+        }
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            long now = System.currentTimeMillis();
+            p.send(new ProducerRecord<>(topics.policyHistory().name(), null, now, null, snapshot(runId, 1, now))).get();
+        }
+        assertEquals(0, watching.get(60, TimeUnit.SECONDS), out.toString());
+        String line = out.toString().lines().filter(l -> l.startsWith("stalled?")).findFirst().orElse("");
+        assertTrue(line.matches("stalled\\? no new version for (6\\d|[7-9]\\d) s after v0: since then \\+0 transitions, \\+0"
+                + " segments, 2 dead letters \\(duplicate 2\\); no actor has committed a transition since.*"), out.toString());
+        assertTrue(out.toString().lines().anyMatch(l -> l.startsWith("v1  steps")), "the run goes on: " + out);
+    }
+
+    private static byte[] snapshot(String runId, long version, long createdAtMs) {
+        ActorCritic policy = ActorCritic.create(4, new ActionSpace.Discrete(2), new int[] {4}, Activation.TANH, 0, false, 1);
+        PolicySnapshot s = Snapshots.toSnapshot(policy, new Snapshots.Meta(runId, version, null, "CartPole-v1", null, 1,
+                Map.of(), Snapshots.emptyCounters(), createdAtMs));
+        return AvroSerde.of(PolicySnapshot.class).encode(s);
     }
 }
