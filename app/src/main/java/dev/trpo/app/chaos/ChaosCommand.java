@@ -78,6 +78,11 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "How long a restart may take to yield a new policy version before the run counts as stalled (default ${DEFAULT-VALUE}).")
     String recoveryTimeout;
 
+    @Option(names = "--broker-down-time", defaultValue = "3s",
+            description = "A killed broker stays down a random time up to this before its restart; the other processes"
+                    + " must wait it out (default ${DEFAULT-VALUE}; the other components: up to 3 s).")
+    String brokerDownTime;
+
     @Option(names = "--timeout", defaultValue = "2h", description = "Longest a run may take (default ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -100,7 +105,7 @@ public final class ChaosCommand implements Callable<Integer> {
         try {
             settings = new ChaosSettings(id, envId, seed, actors, stepsPerVersion, versions, partitions, KillPlan.parse(kills),
                     compare ? dir.resolve("chaos") : dir, duration("--recovery-timeout", recoveryTimeout),
-                    duration("--timeout", timeout));
+                    duration("--timeout", timeout), duration("--broker-down-time", brokerDownTime));
             Topics.forRun(id + "-baseline");
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -19,10 +19,13 @@ import dev.trpo.schemas.Topics;
  * @param dir              the run's folder: broker data, stream state, logs
  * @param recoveryTimeout  how long a restart may take to yield a new policy version before the run counts as stalled
  * @param runTimeout       how long the whole run may take
+ * @param brokerDownTime   longest a killed broker stays down before its restart (drawn at random up to this); the
+ *                         other components must wait for it, however long it is
  */
 record ChaosSettings(String runId, String envId, long seed, int actors, int stepsPerVersion, int versions, int partitions,
-                     KillPlan plan, Path dir, Duration recoveryTimeout, Duration runTimeout) {
-    /** Longest random wait between a kill and its restart. */
+                     KillPlan plan, Path dir, Duration recoveryTimeout, Duration runTimeout,
+                     Duration brokerDownTime) {
+    /** Longest random wait between a kill of a component (not the broker) and its restart. */
     static final Duration MAX_DOWN_TIME = Duration.ofSeconds(3);
 
     ChaosSettings {
@@ -39,16 +42,36 @@ record ChaosSettings(String runId, String envId, long seed, int actors, int step
         if (partitions < 1 || partitions > 1000) {
             throw new IllegalArgumentException("--partitions must be in [1, 1000], got " + partitions);
         }
-        // each kill waits for the next version before the next kill, and a kill needs a version still to come
-        if (plan.total() > versions - 1) {
+        // each kill waits for the next version before the next kill, and a recovery can take a version or two while
+        // the next kill waits: the plan needs about two versions per kill, and the schedule keeps the last ones free
+        if (plan.total() > 0 && versions < minVersions(plan.total())) {
             throw new IllegalArgumentException("--kills " + plan + " asks for " + plan.total() + " kills but --versions "
-                    + versions + " leaves room for " + (versions - 1) + " (one kill per version, none after the last):"
-                    + " raise --versions to at least " + (plan.total() + 1));
+                    + versions + " leaves too little room (each kill needs its own version, and a recovery may take"
+                    + " another): raise --versions to at least " + minVersions(plan.total()));
+        }
+        if (brokerDownTime.isNegative()) {
+            throw new IllegalArgumentException("--broker-down-time must not be negative, got " + brokerDownTime);
         }
         if (recoveryTimeout.isNegative() || recoveryTimeout.isZero() || runTimeout.isNegative() || runTimeout.isZero()) {
             throw new IllegalArgumentException("--recovery-timeout and --timeout must be positive, got " + recoveryTimeout
                     + " and " + runTimeout);
         }
+    }
+
+    /** The fewest versions a plan of {@code kills} kills fits in: two per kill and two to spare. */
+    static int minVersions(int kills) {
+        return 2 * kills + 2;
+    }
+
+    /**
+     * The version after which kill {@code i} of {@code kills} (from 0) may be made: the kills spread evenly over the
+     * run but its last fifth (at least 2 versions), so a kill whose predecessor recovered late still lands before the
+     * target version.
+     */
+    static long trigger(int i, int kills, int versions) {
+        int reserve = Math.max(2, versions / 5);
+        long span = Math.max(1, versions - 1 - reserve);
+        return 1 + (long) i * span / kills;
     }
 
     /** The trainer's batch: every actor's steps under one version. */
@@ -59,6 +82,6 @@ record ChaosSettings(String runId, String envId, long seed, int actors, int step
     /** The same run without kills, in its own folder and with its own run id. */
     ChaosSettings uninterrupted(String baselineRunId, Path baselineDir) {
         return new ChaosSettings(baselineRunId, envId, seed, actors, stepsPerVersion, versions, partitions, KillPlan.none(),
-                baselineDir, recoveryTimeout, runTimeout);
+                baselineDir, recoveryTimeout, runTimeout, brokerDownTime);
     }
 }

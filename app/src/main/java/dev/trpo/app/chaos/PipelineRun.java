@@ -33,8 +33,8 @@ import dev.trpo.trainer.Hyperparameters;
  * kill schedule and stops the components once the trainer has published the target version; the broker stays up
  * for the audit until {@link #close()}.
  *
- * <p>The schedule: kill i (in an order drawn from the seed) waits until version {@code 1 + i (N-1) / K} is out and
- * the previous kill has recovered, then until a random moment of the current version's life (its publication plus
+ * <p>The schedule: kill i (in an order drawn from the seed) waits until its version ({@link ChaosSettings#trigger}: the
+ * kills spread over the run but its last fifth) is out and the previous kill has recovered, then until a random moment of the current version's life (its publication plus
  * a random part of the median inter-version interval, at the latest the next version), so it lands anywhere in a
  * version's life (actors stepping, segments in a transaction, an update being computed). It SIGKILLs its target,
  * waits a random 0-3 s, restarts it with the same command line, and measures the recovery: from the restart to the
@@ -123,7 +123,7 @@ final class PipelineRun implements AutoCloseable {
         String stall = null;
         for (int i = 0; i < order.size() && stall == null; i++) {
             Target target = order.get(i);
-            long trigger = 1 + (long) i * (n - 1) / order.size();
+            long trigger = ChaosSettings.trigger(i, order.size(), n);
             if (!supervise(() -> watch.latest() >= trigger, deadline)) {
                 stall = "version " + trigger + " (the trigger of kill " + (i + 1) + ") did not come within --timeout";
                 break;
@@ -177,7 +177,8 @@ final class PipelineRun implements AutoCloseable {
         for (ChildProcess v : victims) {
             v.kill();
         }
-        double down = random.nextDouble() * ChaosSettings.MAX_DOWN_TIME.toMillis() / 1000.0;
+        Duration maxDown = target == Target.BROKER ? settings.brokerDownTime() : ChaosSettings.MAX_DOWN_TIME;
+        double down = random.nextDouble() * maxDown.toMillis() / 1000.0;
         progress.printf(Locale.ROOT, "chaos: SIGKILL %s at version %d; restart in %.2f s%n", target.label(), atKill, down);
         Thread.sleep((long) (down * 1000));
         // restarted in the order the pipeline first started: the broker, then trainer, streams, connector
