@@ -363,6 +363,9 @@ All value validation, in one place. Every problem is listed in one failure so a 
 {{- if and (ne (toString $v.connectors.asyncMaxStepsPerVersion) "") (lt (int64 $v.connectors.asyncMaxStepsPerVersion) 0) -}}
 {{- $errors = append $errors (printf "connectors.asyncMaxStepsPerVersion must be >= 0 (0 = never wait), got %v" $v.connectors.asyncMaxStepsPerVersion) -}}
 {{- end -}}
+{{- if and (ne (toString $v.connectors.commitIntervalMs) "") (or (lt (int64 $v.connectors.commitIntervalMs) 1) (gt (int64 $v.connectors.commitIntervalMs) 60000)) -}}
+{{- $errors = append $errors (printf "connectors.commitIntervalMs must be in [1, 60000] ms, well within the producer's transaction.timeout.ms, got %v" $v.connectors.commitIntervalMs) -}}
+{{- end -}}
 {{- if and (ne (toString $v.trainer.evalEvery) "") (lt (int64 $v.trainer.evalEvery) 0) -}}
 {{- $errors = append $errors (printf "trainer.evalEvery must be >= 0 (0 = no evaluation), got %v" $v.trainer.evalEvery) -}}
 {{- end -}}

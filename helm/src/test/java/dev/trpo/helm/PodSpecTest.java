@@ -146,9 +146,11 @@ class PodSpecTest {
     @Test
     void anAsyncStepLimitReachesTheConnectors() {
         Map<String, String> settings = RenderedChart.render(Map.of("run.mode", "async",
-                "connectors.asyncMaxStepsPerVersion", 1024)).get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
+                "connectors.asyncMaxStepsPerVersion", 1024, "connectors.commitIntervalMs", 500))
+                .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
         assertEquals("1024", settings.get("TRPO_CONNECTOR_ASYNC_MAX_STEPS_PER_VERSION"));
+        assertEquals("500", settings.get("TRPO_CONNECTOR_COMMIT_INTERVAL_MS"));
         assertEquals("async", settings.get("TRPO_CONNECTOR_MODE"));
     }
 
@@ -168,7 +170,7 @@ class PodSpecTest {
         Map<String, String> settings = RenderedChart.renderDefaults()
                 .get(ConfigMap.class, "demo-trpo-pipeline-settings").getData();
 
-        for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_CONNECTOR_ASYNC_MAX_STEPS_PER_VERSION", "TRPO_STREAMS_GAMMA", "TRPO_STREAMS_LAMBDA", "TRPO_STREAMS_SEGMENT_LENGTH",
+        for (String key : List.of("TRPO_CONNECTOR_STEPS_PER_VERSION", "TRPO_CONNECTOR_ASYNC_MAX_STEPS_PER_VERSION", "TRPO_CONNECTOR_COMMIT_INTERVAL_MS", "TRPO_STREAMS_GAMMA", "TRPO_STREAMS_LAMBDA", "TRPO_STREAMS_SEGMENT_LENGTH",
                 "TRPO_TRAINER_BATCH_STEPS", "TRPO_TRAINER_EVAL_EVERY", "TRPO_TRAINER_EVAL_EPISODES",
                 "TRPO_TRAINER_EVAL_PARALLEL")) {
             assertFalse(settings.containsKey(key), key);

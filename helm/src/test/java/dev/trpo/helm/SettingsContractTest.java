@@ -22,7 +22,7 @@ class SettingsContractTest {
     @Test
     void everySettingTheChartSetsIsReadByACommand() {
         RenderedChart chart = RenderedChart.render(Map.of(
-                "connectors.stepsPerVersion", 512, "connectors.asyncMaxStepsPerVersion", 1024,
+                "connectors.stepsPerVersion", 512, "connectors.asyncMaxStepsPerVersion", 1024, "connectors.commitIntervalMs", 500,
                 "streams.gamma", 0.995, "streams.lambda", 0.9,
                 "streams.segmentLength", 64, "trainer.batchSteps", 8192, "trainer.evalEvery", 10,
                 "trainer.evalEpisodes", 5, "trainer.evalParallel", 4));

@@ -25,6 +25,8 @@ class ValueValidationTest {
                 Arguments.of("connectors.actorsPerPod", 0, "connectors.actorsPerPod must be >= 1"),
                 Arguments.of("connectors.workload", "DaemonSet", "connectors.workload must be Deployment or StatefulSet, got \"DaemonSet\""),
                 Arguments.of("connectors.asyncMaxStepsPerVersion", -1, "connectors.asyncMaxStepsPerVersion must be >= 0"),
+                Arguments.of("connectors.commitIntervalMs", 0, "connectors.commitIntervalMs must be in [1, 60000] ms"),
+                Arguments.of("connectors.commitIntervalMs", 120000, "connectors.commitIntervalMs must be in [1, 60000] ms"),
                 Arguments.of("trainer.evalEvery", -1, "trainer.evalEvery must be >= 0"),
                 Arguments.of("trainer.evalEpisodes", 0, "trainer.evalEpisodes must be >= 1"),
                 Arguments.of("trainer.evalParallel", 0, "trainer.evalParallel must be >= 1"),
