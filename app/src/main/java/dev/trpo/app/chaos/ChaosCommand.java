@@ -49,9 +49,18 @@ public final class ChaosCommand implements Callable<Integer> {
     int versions;
 
     @Option(names = "--kills", defaultValue = "none",
-            description = "What to SIGKILL how often: target:count,... with targets connector, streams, trainer, all, broker;"
-                    + " or none (default ${DEFAULT-VALUE}).")
+            description = "What to SIGKILL how often: target:count,... with targets connector, streams, trainer, all, broker"
+                    + " and streams-lost (one of several instances, restarted only after a version without it); or none"
+                    + " (default ${DEFAULT-VALUE}).")
     String kills;
+
+    @Option(names = "--connectors", defaultValue = "1",
+            description = "Connector processes; the actors are split among them with --first-actor (default ${DEFAULT-VALUE}).")
+    int connectors;
+
+    @Option(names = "--streams-instances", defaultValue = "1",
+            description = "Stream-processor processes, each with its own --instance-id (default ${DEFAULT-VALUE}).")
+    int streamsInstances;
 
     @Option(names = "--partitions", defaultValue = "1",
             description = "Partitions of the transitions, segments, episodes and dlq topics, as trpo train (default ${DEFAULT-VALUE}).")
@@ -105,7 +114,8 @@ public final class ChaosCommand implements Callable<Integer> {
         try {
             settings = new ChaosSettings(id, envId, seed, actors, stepsPerVersion, versions, partitions, KillPlan.parse(kills),
                     compare ? dir.resolve("chaos") : dir, duration("--recovery-timeout", recoveryTimeout),
-                    duration("--timeout", timeout), duration("--broker-down-time", brokerDownTime));
+                    duration("--timeout", timeout), connectors, streamsInstances,
+                    duration("--broker-down-time", brokerDownTime));
             Topics.forRun(id + "-baseline");
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -19,12 +19,14 @@ import dev.trpo.schemas.Topics;
  * @param dir              the run's folder: broker data, stream state, logs
  * @param recoveryTimeout  how long a restart may take to yield a new policy version before the run counts as stalled
  * @param runTimeout       how long the whole run may take
+ * @param connectors       connector processes; the actors are split among them in index order (--first-actor)
+ * @param streamsInstances stream-processor processes, each with its own --instance-id and state folder
  * @param brokerDownTime   longest a killed broker stays down before its restart (drawn at random up to this); the
  *                         other components must wait for it, however long it is
  */
 record ChaosSettings(String runId, String envId, long seed, int actors, int stepsPerVersion, int versions, int partitions,
                      KillPlan plan, Path dir, Duration recoveryTimeout, Duration runTimeout,
-                     Duration brokerDownTime) {
+                     int connectors, int streamsInstances, Duration brokerDownTime) {
     /** Longest random wait between a kill of a component (not the broker) and its restart. */
     static final Duration MAX_DOWN_TIME = Duration.ofSeconds(3);
 
@@ -48,6 +50,16 @@ record ChaosSettings(String runId, String envId, long seed, int actors, int step
             throw new IllegalArgumentException("--kills " + plan + " asks for " + plan.total() + " kills but --versions "
                     + versions + " leaves too little room (each kill needs its own version, and a recovery may take"
                     + " another): raise --versions to at least " + minVersions(plan.total()));
+        }
+        if (connectors < 1 || connectors > actors) {
+            throw new IllegalArgumentException("--connectors must be in [1, --actors " + actors + "], got " + connectors);
+        }
+        if (streamsInstances < 1 || streamsInstances > 16) {
+            throw new IllegalArgumentException("--streams-instances must be in [1, 16], got " + streamsInstances);
+        }
+        if (plan.count(KillPlan.Target.STREAMS_LOST) > 0 && streamsInstances < 2) {
+            throw new IllegalArgumentException("--kills streams-lost needs another stream-processor instance to take over:"
+                    + " give --streams-instances 2 or more");
         }
         if (brokerDownTime.isNegative()) {
             throw new IllegalArgumentException("--broker-down-time must not be negative, got " + brokerDownTime);
@@ -74,14 +86,29 @@ record ChaosSettings(String runId, String envId, long seed, int actors, int step
         return 1 + (long) i * span / kills;
     }
 
+    /** The first actor of connector {@code c}: the actors are split in index order, the first ones one more each. */
+    int firstActor(int c) {
+        int base = actors / connectors;
+        int extra = actors % connectors;
+        return c * base + Math.min(c, extra);
+    }
+
+    /** The actors of connector {@code c}. */
+    int actorsOf(int c) {
+        return firstActor(c + 1) - firstActor(c);
+    }
+
     /** The trainer's batch: every actor's steps under one version. */
     int batchSteps() {
         return actors * stepsPerVersion;
     }
 
-    /** The same run without kills, in its own folder and with its own run id. */
+    /**
+     * The same run without kills, in one connector and one stream-processor process, in its own folder and with its own
+     * run id: what the run must equal however its actors and partitions are spread and whatever is killed.
+     */
     ChaosSettings uninterrupted(String baselineRunId, Path baselineDir) {
         return new ChaosSettings(baselineRunId, envId, seed, actors, stepsPerVersion, versions, partitions, KillPlan.none(),
-                baselineDir, recoveryTimeout, runTimeout, brokerDownTime);
+                baselineDir, recoveryTimeout, runTimeout, 1, 1, brokerDownTime);
     }
 }

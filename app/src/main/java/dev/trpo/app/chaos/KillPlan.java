@@ -10,7 +10,7 @@ import java.util.Random;
 
 /**
  * How many times to SIGKILL each target, parsed from {@code --kills 'connector:5,streams:5,trainer:5,all:1,broker:1'}
- * ({@code none} for an uninterrupted run).
+ * ({@code none} for an uninterrupted run; {@code streams-lost:N} needs several stream-processor instances).
  *
  * @param counts kills per target; a target left out is never killed
  */
@@ -26,11 +26,16 @@ public record KillPlan(Map<Target, Integer> counts) {
         /** Connector, stream processors and trainer at the same moment. */
         ALL,
         /** The Kafka broker (the other processes keep running and must ride it out). */
-        BROKER;
+        BROKER,
+        /**
+         * One of several stream-processor instances, restarted only after the run made a version without it: its
+         * partitions must move to the others once its session times out.
+         */
+        STREAMS_LOST;
 
-        /** The lower-case name used on the command line and in reports. */
+        /** The lower-case name used on the command line and in reports, e.g. {@code streams-lost}. */
         public String label() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -61,7 +66,7 @@ public record KillPlan(Map<Target, Integer> counts) {
             }
             Target target;
             try {
-                target = Target.valueOf(parts[0].strip().toUpperCase(Locale.ROOT));
+                target = Target.valueOf(parts[0].strip().toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--kills target '" + parts[0].strip() + "' is unknown: one of " + targets());
             }

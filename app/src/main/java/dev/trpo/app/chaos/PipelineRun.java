@@ -80,8 +80,8 @@ final class PipelineRun implements AutoCloseable {
     private final List<UnplannedExit> unplannedExits = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private ChildProcess trainer;
-    private ChildProcess streams;
-    private ChildProcess connector;
+    private final List<ChildProcess> streams = new ArrayList<>();
+    private final List<ChildProcess> connectors = new ArrayList<>();
     private PolicyWatch watch;
     private String bootstrapServers;
     private boolean trainerFinished;
@@ -151,13 +151,14 @@ final class PipelineRun implements AutoCloseable {
         }
         long newest = watch.latest();
         Map<String, Boolean> stopped = new LinkedHashMap<>();
-        for (ChildProcess c : List.of(connector, streams, trainer)) {
+        for (ChildProcess c : components()) {
             stopped.put(c.name(), c.terminate(STOP_GRACE));
         }
         Map<String, Integer> starts = new LinkedHashMap<>();
-        for (ChildProcess c : List.of(connector, streams, trainer, broker)) {
+        for (ChildProcess c : components()) {
             starts.put(c.name(), c.starts());
         }
+        starts.put(broker.name(), broker.starts());
         if (stall != null) {
             progress.println("chaos: stalled: " + stall);
         }
@@ -168,10 +169,10 @@ final class PipelineRun implements AutoCloseable {
     private Kill killAndRestart(Target target) throws Exception {
         long atKill = watch.latest();
         List<ChildProcess> victims = switch (target) {
-            case CONNECTOR -> List.of(connector);
-            case STREAMS -> List.of(streams);
+            case CONNECTOR -> List.of(connectors.get(random.nextInt(connectors.size())));
+            case STREAMS, STREAMS_LOST -> List.of(streams.get(random.nextInt(streams.size())));
             case TRAINER -> List.of(trainer);
-            case ALL -> List.of(connector, streams, trainer);
+            case ALL -> components();
             case BROKER -> List.of(broker);
         };
         for (ChildProcess v : victims) {
@@ -179,10 +180,27 @@ final class PipelineRun implements AutoCloseable {
         }
         Duration maxDown = target == Target.BROKER ? settings.brokerDownTime() : ChaosSettings.MAX_DOWN_TIME;
         double down = random.nextDouble() * maxDown.toMillis() / 1000.0;
-        progress.printf(Locale.ROOT, "chaos: SIGKILL %s at version %d; restart in %.2f s%n", target.label(), atKill, down);
+        String names = String.join(", ", victims.stream().map(ChildProcess::name).toList());
+        if (target == Target.STREAMS_LOST) {
+            // the others must take its partitions over: the run goes on without it, then it comes back
+            progress.printf(Locale.ROOT, "chaos: SIGKILL %s (%s) at version %d; restarted after the next version%n",
+                    target.label(), names, atKill);
+            long lostAt = System.nanoTime();
+            boolean on = supervise(() -> watch.latest() > atKill || atKill >= settings.versions(),
+                    lostAt + settings.recoveryTimeout().toNanos());
+            long next = on && watch.latest() > atKill ? watch.awaitNewerThan(atKill, Duration.ZERO) : -1;
+            double recovery = next < 0 ? Double.NaN : Math.max(0, watch.seenAt(next) - lostAt) / 1e9;
+            progress.printf(Locale.ROOT, "chaos: %s: version %d without it after %.2f s%n", target.label(), next, recovery);
+            victims.get(0).start();
+            return new Kill(target, atKill, recovery, atKill, recovery, next);
+        }
+        progress.printf(Locale.ROOT, "chaos: SIGKILL %s (%s) at version %d; restart in %.2f s%n", target.label(), names,
+                atKill, down);
         Thread.sleep((long) (down * 1000));
-        // restarted in the order the pipeline first started: the broker, then trainer, streams, connector
-        for (ChildProcess v : List.of(broker, trainer, streams, connector)) {
+        // restarted in the order the pipeline first started: the broker, then trainer, streams, connectors
+        List<ChildProcess> order = new ArrayList<>(List.of(broker));
+        order.addAll(startOrder());
+        for (ChildProcess v : order) {
             if (victims.contains(v)) {
                 if (v == broker) {
                     startBroker();
@@ -212,7 +230,9 @@ final class PipelineRun implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            for (ChildProcess c : List.of(broker, trainer, streams, connector)) {
+            List<ChildProcess> all = new ArrayList<>(List.of(broker));
+            all.addAll(components());
+            for (ChildProcess c : all) {
                 Optional<Integer> exit = c.exitedOnItsOwn();
                 if (exit.isEmpty() || c == trainer && trainerFinished) {
                     continue;
@@ -288,44 +308,50 @@ final class PipelineRun implements AutoCloseable {
         // as trpo train: a sync run is bound by latency, every version waits for the segments' transaction
         Files.writeString(streamsConfig, String.join("\n", "commit.interval.ms=10", "poll.ms=5", "producer.linger.ms=1",
                 "consumer.fetch.max.wait.ms=100", ""), StandardCharsets.UTF_8);
-        List<String> streamsArgs = new ArrayList<>(List.of("streams", "--run-id", run, "--env", env,
-                "--obs-size", Integer.toString(spec.observationSize()), "--action-kind",
-                action.getKind().name().toLowerCase(Locale.ROOT), "--action-size", Integer.toString(action.getN()),
-                "--gamma", Double.toString(hp.gamma()), "--lambda", Double.toString(hp.gaeLambda()),
-                "--segment-length", Integer.toString(settings.stepsPerVersion()),
-                "--state-dir", settings.dir().resolve("streams-state").toString(), "--metrics-port", "0",
-                "--kafka-config", streamsConfig.toString(), "--bootstrap-servers", bootstrapServers));
-        if (helpMentions("streams", "--instance-id")) {
-            streamsArgs.addAll(List.of("--instance-id", "streams-0"));
-        } else {
-            notes.add("trpo streams has no --instance-id (static membership): a restarted instance joins as a new member");
+        for (int i = 0; i < settings.streamsInstances(); i++) {
+            String suffix = settings.streamsInstances() == 1 ? "" : Integer.toString(i);
+            streams.add(new ChildProcess("streams" + suffix, trpo("streams", "--run-id", run, "--env", env,
+                    "--obs-size", Integer.toString(spec.observationSize()), "--action-kind",
+                    action.getKind().name().toLowerCase(Locale.ROOT), "--action-size", Integer.toString(action.getN()),
+                    "--gamma", Double.toString(hp.gamma()), "--lambda", Double.toString(hp.gaeLambda()),
+                    "--segment-length", Integer.toString(settings.stepsPerVersion()),
+                    "--state-dir", settings.dir().resolve("streams-state" + suffix).toString(), "--metrics-port", "0",
+                    "--instance-id", "streams-" + i, "--kafka-config", streamsConfig.toString(),
+                    "--bootstrap-servers", bootstrapServers), logs));
         }
-        streams = new ChildProcess("streams", trpo(streamsArgs.toArray(String[]::new)), logs);
 
         Path connectorConfig = settings.dir().resolve("connector.properties");
         Files.writeString(connectorConfig, "linger.ms=1\n", StandardCharsets.UTF_8);
         // no --max-steps: it counts the steps of one process, so a restarted connector would go past the last version
-        connector = new ChildProcess("connector", trpo("connector", "--run-id", run, "--env", env, "--actors",
-                Integer.toString(settings.actors()), "--seed", Long.toString(settings.seed()), "--steps-per-version",
-                Integer.toString(settings.stepsPerVersion()), "--mode", "sync", "--actor-id-prefix", "actor",
-                "--metrics-port", "0", "--kafka-config", connectorConfig.toString(), "--bootstrap-servers",
-                bootstrapServers), logs);
+        for (int c = 0; c < settings.connectors(); c++) {
+            String suffix = settings.connectors() == 1 ? "" : Integer.toString(c);
+            connectors.add(new ChildProcess("connector" + suffix, trpo("connector", "--run-id", run, "--env", env,
+                    "--actors", Integer.toString(settings.actorsOf(c)), "--first-actor", Integer.toString(settings.firstActor(c)),
+                    "--seed", Long.toString(settings.seed()), "--steps-per-version", Integer.toString(settings.stepsPerVersion()),
+                    "--mode", "sync", "--actor-id-prefix", "actor", "--metrics-port", "0",
+                    "--kafka-config", connectorConfig.toString(), "--bootstrap-servers", bootstrapServers), logs));
+        }
 
-        trainer.start();
-        streams.start();
-        connector.start();
+        for (ChildProcess c : startOrder()) {
+            c.start();
+        }
     }
 
-    /** Whether {@code trpo <command> --help} lists {@code option}. */
-    private boolean helpMentions(String command, String option) throws IOException {
-        Process p = new ProcessBuilder(trpo(command, "--help")).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            p.waitFor(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Trainer, stream processors and connectors: the order they start in. */
+    private List<ChildProcess> startOrder() {
+        List<ChildProcess> order = new ArrayList<>(components());
+        java.util.Collections.reverse(order);
+        return order;
+    }
+
+    /** Connectors, stream processors and trainer (the order they are stopped in). */
+    private List<ChildProcess> components() {
+        List<ChildProcess> all = new ArrayList<>(connectors);
+        all.addAll(streams);
+        if (trainer != null) {
+            all.add(trainer);
         }
-        return out.contains(option);
+        return all;
     }
 
     /** {@code java <options> -cp <this classpath> dev.trpo.app.Main <args>}. */
@@ -351,10 +377,8 @@ final class PipelineRun implements AutoCloseable {
         if (watch != null) {
             watch.close();
         }
-        for (ChildProcess c : java.util.Arrays.asList(connector, streams, trainer)) {
-            if (c != null) {
-                c.terminate(STOP_GRACE);
-            }
+        for (ChildProcess c : components()) {
+            c.terminate(STOP_GRACE);
         }
         broker.terminate(STOP_GRACE);
     }

@@ -60,6 +60,12 @@ public final class ConnectorCommand implements Callable<Integer> {
             description = "Actor ids are <prefix>-<index>; give each replica its own (default ${DEFAULT-VALUE}).")
     String actorIdPrefix;
 
+    @Option(names = "--first-actor", defaultValue = "${env:TRPO_CONNECTOR_FIRST_ACTOR:-0}",
+            description = "Index of this process's first actor: its actors are <prefix>-<first> .. <prefix>-<first + actors - 1>,"
+                    + " each acting as it would in one process holding them all, so a run's actors can be spread over"
+                    + " processes (default ${DEFAULT-VALUE}).")
+    int firstActor;
+
     @Option(names = "--max-steps", defaultValue = "${env:TRPO_CONNECTOR_MAX_STEPS:-0}",
             description = "Stop after this many steps per actor; 0 runs until stopped (default ${DEFAULT-VALUE}).")
     long maxSteps;
@@ -84,7 +90,7 @@ public final class ConnectorCommand implements Callable<Integer> {
             default -> throw new UsageException("--mode must be sync or async, got '" + mode + "'");
         };
         ConnectorConfig config = new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, connectorMode,
-                actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
+                actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
         try (Observability observability = Observability.start(metrics.metricsPort());
              ConnectorRuntime runtime = new ConnectorRuntime(config, kafka.reachableClientProperties(), observability.registry())) {
             Thread hook = new Thread(runtime::close, "trpo-connector-shutdown");

@@ -39,7 +39,7 @@ class ChaosTest {
         KillPlan plan = KillPlan.parse("connector:2,streams:1,trainer:1,all:1,broker:1");
         ChaosSettings settings = new ChaosSettings("chaos-test", "CartPole-v1", 1, 2, 128, ChaosSettings.minVersions(plan.total()),
                 1, plan, dir.resolve("chaos"), Duration.ofSeconds(120), Duration.ofMinutes(8),
-                ChaosSettings.MAX_DOWN_TIME);
+                1, 1, ChaosSettings.MAX_DOWN_TIME);
         Path progress = dir.resolve("progress.log");
 
         ChaosReport report;
@@ -76,7 +76,7 @@ class ChaosTest {
         assertEquals(1, ChaosSettings.trigger(0, 1, 4));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new ChaosSettings("r", "CartPole-v1",
                 1, 2, 128, 9, 1, KillPlan.parse("connector:5"), dir, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ZERO));
+                1, 1, Duration.ZERO));
     }
 
     @Test

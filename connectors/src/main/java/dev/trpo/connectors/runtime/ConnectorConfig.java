@@ -21,10 +21,14 @@ import java.util.Objects;
  *                        that are dropped as stale.
  * @param commitIntervalMs the longest the actors step without committing (their steps and checkpoints), when they
  *                        close no version sooner: what a crash can cost them, at most, in steps taken again
+ * @param firstActor      the index of this process's first actor: its actors are {@code <prefix>-<firstActor>} ..
+ *                        {@code <prefix>-<firstActor + actors - 1>}, each with the generators it would have in one
+ *                        process holding them all, so the actors of a run can be spread over processes without
+ *                        changing what they do
  */
 public record ConnectorConfig(String runId, String envId, int actors, long seed, int stepsPerVersion,
                               ConnectorMode mode, String actorIdPrefix, long maxSteps, long asyncMaxStepsPerVersion,
-                              long commitIntervalMs) {
+                              long commitIntervalMs, int firstActor) {
 
     /** Default of {@code --actors}. */
     public static final int DEFAULT_ACTORS = 8;
@@ -36,6 +40,8 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 2_000;
     /** Largest {@code --actors}. */
     public static final int MAX_ACTORS = 4096;
+    /** Largest {@code --first-actor} + {@code --actors}: the actor indices of a run. */
+    public static final int MAX_FIRST_ACTOR = 1 << 20;
 
     public ConnectorConfig {
         if (runId == null || !Topics.RUN_ID.matcher(runId).matches()) {
@@ -61,10 +67,21 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
             throw new IllegalArgumentException("async-max-steps-per-version must be >= 0 (0 = unlimited), got "
                     + asyncMaxStepsPerVersion);
         }
+        if (firstActor < 0 || (long) firstActor + actors > MAX_FIRST_ACTOR) {
+            throw new IllegalArgumentException("first-actor must be >= 0 with first-actor + actors <= " + MAX_FIRST_ACTOR
+                    + ", got " + firstActor + " and " + actors);
+        }
         if (commitIntervalMs < 1 || commitIntervalMs > 60_000) {
             throw new IllegalArgumentException("commit-interval-ms must be in [1, 60000] (the transactions must end"
                     + " well within transaction.timeout.ms), got " + commitIntervalMs);
         }
+    }
+
+    /** A configuration whose actors are indexed from 0. */
+    public ConnectorConfig(String runId, String envId, int actors, long seed, int stepsPerVersion, ConnectorMode mode,
+                           String actorIdPrefix, long maxSteps, long asyncMaxStepsPerVersion, long commitIntervalMs) {
+        this(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion,
+                commitIntervalMs, 0);
     }
 
     /** A configuration that commits every {@value #DEFAULT_COMMIT_INTERVAL_MS} ms at the latest. */
@@ -87,40 +104,45 @@ public record ConnectorConfig(String runId, String envId, int actors, long seed,
     }
 
     public ConnectorConfig withActors(int n) {
-        return new ConnectorConfig(runId, envId, n, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
+        return new ConnectorConfig(runId, envId, n, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
     }
 
     public ConnectorConfig withSeed(long s) {
-        return new ConnectorConfig(runId, envId, actors, s, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
+        return new ConnectorConfig(runId, envId, actors, s, stepsPerVersion, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
     }
 
     public ConnectorConfig withStepsPerVersion(int n) {
-        return new ConnectorConfig(runId, envId, actors, seed, n, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
+        return new ConnectorConfig(runId, envId, actors, seed, n, mode, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
     }
 
     public ConnectorConfig withMode(ConnectorMode m) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, m, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, m, actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
     }
 
     public ConnectorConfig withActorIdPrefix(String p) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, p, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, p, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
     }
 
     public ConnectorConfig withMaxSteps(long n) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, n, asyncMaxStepsPerVersion, commitIntervalMs);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, n, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
     }
 
     public ConnectorConfig withAsyncMaxStepsPerVersion(long n) {
-        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, n, commitIntervalMs);
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps, n, commitIntervalMs, firstActor);
     }
 
     public ConnectorConfig withCommitIntervalMs(long ms) {
         return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps,
-                asyncMaxStepsPerVersion, ms);
+                asyncMaxStepsPerVersion, ms, firstActor);
     }
 
-    /** @return the id of actor {@code index}, the record key of its transitions */
+    public ConnectorConfig withFirstActor(int index) {
+        return new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, mode, actorIdPrefix, maxSteps,
+                asyncMaxStepsPerVersion, commitIntervalMs, index);
+    }
+
+    /** @return the id of this process's actor {@code index} (from 0), the record key of its transitions */
     public String actorId(int index) {
-        return actorIdPrefix + "-" + index;
+        return actorIdPrefix + "-" + (firstActor + index);
     }
 }
