@@ -106,7 +106,10 @@ public final class StreamsService implements AutoCloseable {
                 || hasCause(e, FencedInstanceIdException.class) || hasCause(e, UnsupportedVersionException.class)) {
             return false;
         }
-        if (hasCause(e, TimeoutException.class) || hasCause(e, RetriableException.class)) {
+        // a commit that timed out while the broker was away leaves the thread's producer unusable: a new thread
+        // gets a new producer (seen after the broker was away for 59 s)
+        if (hasCause(e, TimeoutException.class) || hasCause(e, RetriableException.class)
+                || hasCause(e, org.apache.kafka.common.errors.InvalidTxnStateException.class)) {
             return true;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -27,6 +27,8 @@ public final class ConnectorMetrics {
     public static final String POLICY_WAIT = "trpo.connector.policy.wait";
     /** Counter: transactions that failed (the broker away); their steps are taken again from the checkpoints. */
     public static final String SEND_ERRORS = "trpo.connector.send.errors";
+    /** Counter: commits found missing while the actors waited (aborted or hanging); their steps are taken again. */
+    public static final String COMMITS_NOT_VISIBLE = "trpo.connector.commits.not.visible";
     /**
      * Counter: actors that resumed from a checkpoint when the connector (re)started, tagged {@code how} = exact
      * (environment state and generators restored: the steps continue as if nothing happened) or new-episode (the

@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * last step closing the version) once they have taken that many steps under one version.
  *
  * <p><b>Exactly once, and a restart that resumes.</b> The producer is transactional, with transactional id
- * {@code trpo.<run-id>.connector.<actor-id-prefix>}: a restarted connector fences the one it replaces and aborts
+ * {@code trpo.<run-id>.connector.<actor-id-prefix>} (with {@code .from-<first actor>} when it is not 0): a restarted connector fences the one it replaces and aborts
  * its open transaction at once. The steps are committed when the actors close a version, at the latest every
  * {@link ConnectorConfig#commitIntervalMs()}, and on {@link #close()}; each commit also writes every actor's
  * {@link ActorCheckpoint} (environment state, both random generators' positions, episode and step counters) to the
@@ -83,6 +83,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     private static final int TRANSACTION_TIMEOUT_MS = 30_000;
     /** Waits between attempts to reach the broker again after a Kafka error. */
     private static final long RETRY_BACKOFF_MS = 1_000;
+    /** While the actors wait for a policy, how often they check that their last commit is there to read. */
+    private static final long COMMIT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final ConnectorConfig config;
     private final Map<String, Object> kafkaProps;
@@ -104,6 +106,9 @@ public final class ConnectorRuntime implements AutoCloseable {
     private final Counter succeeded;
     private final Counter failed;
     private final Counter sendErrors;
+    private final Counter commitsNotVisible;
+    /** The checkpoints of the last commit this process made or found (what a read_committed reader must see). */
+    private volatile Map<String, ActorCheckpoint> lastCommitted = Map.of();
     private final Counter resumedExactly;
     private final Counter resumedNewEpisode;
     private final DistributionSummary episodeReturn;
@@ -137,6 +142,10 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.sendErrors = Counter.builder(ConnectorMetrics.SEND_ERRORS).tags(tags)
                 .description("transactions that failed (their steps are taken again from the checkpoints)")
                 .register(registry);
+        this.commitsNotVisible = Counter.builder(ConnectorMetrics.COMMITS_NOT_VISIBLE).tags(tags)
+                .description("commits found missing while waiting (their transaction was aborted or hangs): the steps"
+                        + " were taken again from the committed checkpoints")
+                .register(registry);
         this.resumedExactly = Counter.builder(ConnectorMetrics.RESUMED).tags(tags.and("how", "exact"))
                 .description("actors resumed from a checkpoint").register(registry);
         this.resumedNewEpisode = Counter.builder(ConnectorMetrics.RESUMED).tags(tags.and("how", "new-episode"))
@@ -156,9 +165,13 @@ public final class ConnectorRuntime implements AutoCloseable {
         this.thread = new Thread(this::runLoop, "trpo-connector-" + config.runId());
     }
 
-    /** The transactional id of a connector: one per run and actor-id prefix, so a restart fences its predecessor. */
-    public static String transactionalId(String runId, String actorIdPrefix) {
-        return "trpo." + runId + ".connector." + actorIdPrefix;
+    /**
+     * The transactional id of a connector: one per run, actor-id prefix and first actor, so a restart fences its
+     * predecessor and processes holding other actors of one prefix do not fence each other.
+     */
+    public static String transactionalId(ConnectorConfig config) {
+        String id = "trpo." + config.runId() + ".connector." + config.actorIdPrefix();
+        return config.firstActor() == 0 ? id : id + ".from-" + config.firstActor();
     }
 
     /** The producer settings this connector uses unless the caller's properties say otherwise. */
@@ -243,16 +256,22 @@ public final class ConnectorRuntime implements AutoCloseable {
             while (running) {
                 try {
                     openProducer();
-                    actors.resume(readCheckpoints());
+                    Map<String, ActorCheckpoint> committed = readCheckpoints();
+                    lastCommitted = Map.copyOf(committed);
+                    actors.resume(committed);
                     actors.run();
                     actors.commit();
                     break;
                 } catch (ProducerFencedException | InvalidProducerEpochException e) {
                     throw new IllegalStateException("another connector with actor-id-prefix " + config.actorIdPrefix()
                             + " took over run " + config.runId() + " (transactional id "
-                            + transactionalId(config.runId(), config.actorIdPrefix()) + " was fenced): this one stops", e);
+                            + transactionalId(config) + " was fenced): this one stops", e);
                 } catch (AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
                     throw e;
+                } catch (CommitNotVisible e) {
+                    commitsNotVisible.increment();
+                    closeProducer(Duration.ZERO);
+                    Thread.sleep(RETRY_BACKOFF_MS);
                 } catch (KafkaException e) {
                     if (isFencing(e)) {
                         throw new IllegalStateException("another connector with actor-id-prefix "
@@ -298,7 +317,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         Serializer<Object> values = (topic, value) -> value instanceof Transition t ? transitions.serialize(topic, t)
                 : checkpoints.serialize(topic, (ActorCheckpoint) value);
         Map<String, Object> props = producerProperties(kafkaProps, "trpo-connector-" + config.actorIdPrefix());
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config.runId(), config.actorIdPrefix()));
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(config));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         // a connector that dies and is not restarted holds the partitions' last stable offset back this long at most
         props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
@@ -351,6 +370,44 @@ public final class ConnectorRuntime implements AutoCloseable {
                     }
                 }, () -> running);
         return found;
+    }
+
+    /**
+     * Throws {@link CommitNotVisible} when the committed checkpoints differ from this process's last commit: its
+     * transaction was aborted (a hanging transaction, aborted by an operator or {@code trpo broker}) or still hangs,
+     * so the trainer would wait for steps no reader can see while the actors wait for the next version.
+     */
+    private void checkLastCommitVisible(long version) {
+        Map<String, ActorCheckpoint> expected = lastCommitted;
+        if (expected.isEmpty()) {
+            return;
+        }
+        Map<String, ActorCheckpoint> committed = readCheckpoints();
+        List<String> missing = new ArrayList<>();
+        expected.forEach((actor, c) -> {
+            if (!c.equals(committed.get(actor))) {
+                missing.add(actor);
+            }
+        });
+        if (!missing.isEmpty() && running) {
+            ActorCheckpoint any = expected.get(missing.get(0));
+            ActorCheckpoint seen = committed.get(missing.get(0));
+            LOG.warn("last commit not visible run={} actors={} committed_version={} steps_in_version={} read_back={}:"
+                    + " its transaction was aborted or hangs (waiting for a version newer than {}); resuming from the"
+                    + " committed checkpoints, the steps since are taken again", config.runId(), missing,
+                    any.getPolicyVersion(), any.getStepsInVersion(),
+                    seen == null ? "none" : "version " + seen.getPolicyVersion() + " step " + seen.getStepsInVersion(), version);
+            throw new CommitNotVisible();
+        }
+    }
+
+    /** The last commit is not there to read: the session ends, and the next resumes from what is committed. */
+    private static final class CommitNotVisible extends KafkaException {
+        private static final long serialVersionUID = 1L;
+
+        CommitNotVisible() {
+            super("the last commit is not visible");
+        }
     }
 
     private static boolean isFencing(Throwable e) {
@@ -430,6 +487,10 @@ public final class ConnectorRuntime implements AutoCloseable {
             // The prefix enters the seed, so connector replicas started with one seed (a Deployment) but their own
             // prefixes (the pod name) explore different trajectories instead of publishing identical ones.
             SplitMixRandom root = new SplitMixRandom(config.seed() ^ (config.actorIdPrefix().hashCode() * 0x9E3779B97F4A7C15L));
+            // the generators of the prefix's actors below this process's first one belong to other processes
+            for (long skipped = 0; skipped < 2L * config.firstActor(); skipped++) {
+                root.split();
+            }
             for (int i = 0; i < n; i++) {
                 envRng[i] = root.split();
                 actRng[i] = root.split();
@@ -672,6 +733,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             KafkaProducer<String, Object> p = producer;
             String checkpointTopic = topics.checkpoints().name();
             long now = System.currentTimeMillis();
+            Map<String, ActorCheckpoint> sent = new HashMap<>();
             for (int i = 0; i < n; i++) {
                 List<Double> state = null;
                 if (envs[i].restorable()) {
@@ -685,8 +747,10 @@ public final class ConnectorRuntime implements AutoCloseable {
                         stepsInVersion, versionClosed, episode[i], stepInEpisode[i], episodeReturnSoFar[i], state,
                         List.of(envRng[i].seed(), envRng[i].gamma()), List.of(actRng[i].seed(), actRng[i].gamma()), now);
                 p.send(new ProducerRecord<>(checkpointTopic, actorIds[i], c));
+                sent.put(actorIds[i], c);
             }
             p.commitTransaction();
+            lastCommitted = Map.copyOf(sent);
             transitionsCounter.increment(uncommitted);
             uncommitted = 0;
             transactionStartMs = 0;
@@ -696,6 +760,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     /** Waits, while running, for a version newer than {@code version}; null when stopped first. */
     private ActingPolicy awaitPolicyNewerThan(long version) throws InterruptedException {
         long start = System.nanoTime();
+        long lastCheck = start;
         boolean logged = false;
         try {
             while (running) {
@@ -711,6 +776,10 @@ public final class ConnectorRuntime implements AutoCloseable {
                 if (!logged && System.nanoTime() - start > TimeUnit.SECONDS.toNanos(10)) {
                     LOG.info("waiting for policy topic={} newer_than={}", topics.policies().name(), version);
                     logged = true;
+                }
+                if (System.nanoTime() - lastCheck > COMMIT_CHECK_NANOS) {
+                    lastCheck = System.nanoTime();
+                    checkLastCommitVisible(version);
                 }
             }
             return null;

@@ -1,0 +1,120 @@
+package dev.trpo.kafka.embedded;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds and aborts hanging transactions: a partition holds a producer's open transaction (its last stable offset
+ * stops there, so every {@code read_committed} reader waits) while the transaction coordinator has no such
+ * transaction going on. It is what {@code kafka-transactions.sh find-hanging} and {@code abort} do by hand.
+ *
+ * <p>Seen here after a SIGKILL of the single-node broker right after a commit: the coordinator recorded the commit
+ * complete, the partitions never got its markers, and the run stood still for good. Aborting is the way out Kafka
+ * offers (the admin API writes abort markers, not commit markers): the transaction's records become invisible, and
+ * its producer, which believes them committed, must notice that its commit is not there and write them again (the
+ * connector does: it compares its checkpoints with the committed ones).
+ *
+ * <p>A transaction is only taken for hanging when the coordinator knows no ongoing transaction of its producer that
+ * includes the partition (a slow live one is the coordinator's business: it aborts it after its timeout), and its
+ * last write is older than {@code minAge}.
+ */
+public final class HangingTransactions {
+    private static final Logger LOG = LoggerFactory.getLogger(HangingTransactions.class);
+    private static final long TIMEOUT_S = 30;
+
+    /** An open transaction on one partition, as the partition sees it. */
+    public record Open(TopicPartition partition, long producerId, int producerEpoch, int coordinatorEpoch,
+                       long startOffset, long lastWriteMs) {
+    }
+
+    private final Admin admin;
+    private final Duration minAge;
+
+    /**
+     * @param admin  a client allowed to describe every topic and producer and to write transaction markers (the
+     *               broker's own, or an operator's)
+     * @param minAge how old a partition's last write of the transaction must be before it may count as hanging
+     */
+    public HangingTransactions(Admin admin, Duration minAge) {
+        this.admin = admin;
+        this.minAge = minAge;
+    }
+
+    /** The hanging transactions of every topic, now. */
+    public List<Open> find(long nowMs) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(false)).names().get(TIMEOUT_S, TimeUnit.SECONDS);
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (TopicDescription d : admin.describeTopics(topics).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS).values()) {
+            d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition())));
+        }
+        List<Open> open = new ArrayList<>();
+        admin.describeProducers(partitions).all().get(TIMEOUT_S, TimeUnit.SECONDS).forEach((tp, desc) -> {
+            for (ProducerState p : desc.activeProducers()) {
+                if (p.currentTransactionStartOffset().isPresent() && nowMs - p.lastTimestamp() >= minAge.toMillis()) {
+                    open.add(new Open(tp, p.producerId(), p.producerEpoch(), p.coordinatorEpoch().orElse(-1),
+                            p.currentTransactionStartOffset().getAsLong(), p.lastTimestamp()));
+                }
+            }
+        });
+        if (open.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, String> idOfProducer = new HashMap<>();
+        for (TransactionListing t : admin.listTransactions().all().get(TIMEOUT_S, TimeUnit.SECONDS)) {
+            idOfProducer.put(t.producerId(), t.transactionalId());
+        }
+        List<String> ids = open.stream().map(o -> idOfProducer.get(o.producerId())).filter(java.util.Objects::nonNull)
+                .distinct().toList();
+        Map<String, TransactionDescription> described = ids.isEmpty() ? Map.of()
+                : admin.describeTransactions(ids).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        List<Open> hanging = new ArrayList<>();
+        for (Open o : open) {
+            TransactionDescription t = described.get(idOfProducer.get(o.producerId()));
+            boolean live = t != null && t.producerId() == o.producerId()
+                    && (t.state() == TransactionState.PREPARE_COMMIT || t.state() == TransactionState.PREPARE_ABORT
+                        || t.state() == TransactionState.ONGOING && t.topicPartitions().contains(o.partition()));
+            if (!live) {
+                hanging.add(o);
+            }
+        }
+        return hanging;
+    }
+
+    /** Aborts {@code o} on its partition (abort markers written through the admin API). */
+    public void abort(Open o) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        admin.abortTransaction(new AbortTransactionSpec(o.partition(), o.producerId(), (short) o.producerEpoch(),
+                o.coordinatorEpoch())).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    /** Finds and aborts the hanging transactions once; each is logged as a WARN. */
+    public int sweep(long nowMs) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        int aborted = 0;
+        for (Open o : find(nowMs)) {
+            LOG.warn("hanging transaction partition={} producer_id={} epoch={} start_offset={} idle_s={}: no ongoing"
+                    + " transaction of its producer at the coordinator, so read_committed readers would wait for good;"
+                    + " aborting it (its producer must write it again)", o.partition(), o.producerId(), o.producerEpoch(),
+                    o.startOffset(), (nowMs - o.lastWriteMs()) / 1000);
+            abort(o);
+            aborted++;
+        }
+        return aborted;
+    }
+}
