@@ -181,4 +181,41 @@ class ConnectorResumeTest {
                 () -> true);
         return out;
     }
+
+    @Test
+    void aWaitingConnectorWhoseLastCommitCannotBeReadTakesItsStepsAgain() throws Exception {
+        Topics topics = Topics.forRun("resume-vanished");
+        createTopics(KAFKA.bootstrapServers(), topics, 2);
+        publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", version(0), 0);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ConnectorRuntime runtime = new ConnectorRuntime(config(topics), kafkaProps(), registry)) {
+            runtime.start();
+            assertTrue(await(() -> runtime.stepsTaken() >= ACTORS * STEPS), "version 0's steps");
+            // what an aborted hanging transaction leaves: the checkpoints of the last commit are not there to read
+            // (here: tombstones on the compacted topic, which hide them the same way)
+            try (var p = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(kafkaProps(),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (int i = 0; i < ACTORS; i++) {
+                    p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.checkpoints().name(),
+                            config(topics).actorId(i), null)).get(30, TimeUnit.SECONDS);
+                }
+            }
+
+            assertTrue(await(() -> runtime.stepsTaken() >= 2L * ACTORS * STEPS), "the steps taken again within the check");
+            assertEquals(1.0, registry.get(ConnectorMetrics.COMMITS_NOT_VISIBLE).counter().count());
+        }
+        // the actors had no checkpoint to read: they started over, as from a first start, with the same steps
+        List<Transition> all = readTransitions(KAFKA.bootstrapServers(), topics, 2L * ACTORS * STEPS);
+        Map<String, List<String>> byActor = new TreeMap<>();
+        for (Transition t : all) {
+            byActor.computeIfAbsent(t.getActorId(), a -> new ArrayList<>()).add(t.getEpisode() + "/" + t.getStep()
+                    + "/" + t.getDiscreteAction() + "/" + t.getObservation());
+        }
+        assertEquals(ACTORS, byActor.size());
+        byActor.forEach((actor, steps) -> {
+            assertEquals(2 * STEPS, steps.size(), actor);
+            assertEquals(steps.subList(0, STEPS), steps.subList(STEPS, 2 * STEPS), actor + " took its steps again");
+        });
+    }
 }
