@@ -58,6 +58,16 @@ class CommandLineTest {
     }
 
     @Test
+    void aBrokerOnAPortInUseSaysSoInOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Cli.Result r = run("broker", "--port", Integer.toString(taken.getLocalPort()));
+            assertEquals(Main.EXIT_USAGE, r.code());
+            assertTrue(r.err().contains("--port " + taken.getLocalPort() + " is in use"), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+    }
+
+    @Test
     void anInvalidRunIdIsRefusedBeforeContactingKafka() {
         Cli.Result r = run("topics", "create", "--run-id", "bad id!", "--bootstrap-servers", "127.0.0.1:1");
         assertEquals(Main.EXIT_USAGE, r.code());

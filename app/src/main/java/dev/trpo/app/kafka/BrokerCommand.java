@@ -52,6 +52,15 @@ public final class BrokerCommand implements Callable<Integer> {
         if (stopTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--stop-timeout " + stopTimeoutSeconds + " is out of range: use 1 or more seconds");
         }
+        if (port != 0) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            } catch (java.io.IOException e) {
+                throw new dev.trpo.app.cli.UsageException("--port " + port + " is in use on 127.0.0.1 (another broker?):"
+                        + " stop it, or choose another port (--port 0 takes any free one)");
+            }
+        }
         EmbeddedKafka broker;
         try {
             broker = EmbeddedKafka.start(dataDir, port);
