@@ -262,7 +262,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                     actors.run();
                     actors.commit();
                     break;
-                } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                } catch (ProducerFencedException e) {
                     throw new IllegalStateException("another connector with actor-id-prefix " + config.actorIdPrefix()
                             + " took over run " + config.runId() + " (transactional id "
                             + transactionalId(config) + " was fenced): this one stops", e);
@@ -273,7 +273,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                     closeProducer(Duration.ZERO);
                     Thread.sleep(RETRY_BACKOFF_MS);
                 } catch (KafkaException e) {
-                    if (isFencing(e)) {
+                    if (isFencing(e) || hasCause(e, InvalidProducerEpochException.class) && fencedOnAbort()) {
                         throw new IllegalStateException("another connector with actor-id-prefix "
                                 + config.actorIdPrefix() + " took over run " + config.runId() + ": this one stops", e);
                     }
@@ -410,9 +410,39 @@ public final class ConnectorRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * After an {@link InvalidProducerEpochException}: with transactions v2 it answers both a transaction the
+     * coordinator aborted (its timeout ran out while the broker was away) and a second live connector under the same
+     * transactional id. Aborting on the same producer tells them apart: only a fenced producer is refused.
+     */
+    private boolean fencedOnAbort() {
+        KafkaProducer<String, Object> p = producer;
+        if (p == null) {
+            return false;
+        }
+        try {
+            p.abortTransaction();
+            return false;
+        } catch (ProducerFencedException e) {
+            return true;
+        } catch (KafkaException | IllegalStateException e) {
+            return hasCause(e, ProducerFencedException.class);
+        }
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isFencing(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+            // not InvalidProducerEpochException, which a timed-out transaction also gets: see fencedOnAbort
+            if (t instanceof ProducerFencedException) {
                 return true;
             }
         }

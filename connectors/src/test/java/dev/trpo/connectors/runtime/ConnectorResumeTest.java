@@ -218,4 +218,27 @@ class ConnectorResumeTest {
             assertEquals(steps.subList(0, STEPS), steps.subList(STEPS, 2 * STEPS), actor + " took its steps again");
         });
     }
+
+    @Test
+    void aSecondLiveConnectorUnderTheSameIdsFencesTheFirstWhichStopsSayingSo() throws Exception {
+        Topics topics = Topics.forRun("resume-fenced");
+        createTopics(KAFKA.bootstrapServers(), topics, 2);
+        publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", version(0), 0);
+        SimpleMeterRegistry secondMeters = new SimpleMeterRegistry();
+        try (ConnectorRuntime first = new ConnectorRuntime(config(topics), kafkaProps(), new SimpleMeterRegistry());
+             ConnectorRuntime second = new ConnectorRuntime(config(topics), kafkaProps(), secondMeters)) {
+            first.start();
+            assertTrue(await(() -> first.stepsTaken() >= ACTORS * STEPS), "the first's version 0");
+            second.start(); // same prefix, same first actor: same transactional id
+            // the second has fenced the first (initTransactions) once it has read the checkpoints
+            assertTrue(await(() -> secondMeters.find(ConnectorMetrics.RESUMED).counters().stream()
+                    .mapToDouble(c -> c.count()).sum() >= ACTORS), "the second resumed the actors");
+            publishPolicy(KAFKA.bootstrapServers(), topics, "CartPole-v1", version(1), 1);
+            assertTrue(first.awaitTermination(60, TimeUnit.SECONDS), "the fenced one stops");
+            assertTrue(first.failure() != null && first.failure().getMessage().contains("took over run resume-fenced"),
+                    String.valueOf(first.failure()));
+            assertTrue(await(() -> second.stepsTaken() >= ACTORS * STEPS), "the second goes on with version 1");
+            assertTrue(second.isRunning());
+        }
+    }
 }
