@@ -8,6 +8,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ final class StallReporter {
     private final TrainerMetrics metrics;
     private final Set<String> seen = new TreeSet<>();
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private Supplier<List<String>> hanging = List::of;
     private long lastProgress;
     private long lastReport;
 
@@ -44,6 +46,14 @@ final class StallReporter {
 
     void onStall(Consumer<String> listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * Where a report looks for hanging transactions on the trainer's inputs (each a line that says where and how to
+     * clear it): a stall that no actor can end until one is aborted.
+     */
+    void hangingTransactions(Supplier<List<String>> probe) {
+        this.hanging = probe;
     }
 
     /** An actor's segment arrived. */
@@ -80,12 +90,16 @@ final class StallReporter {
         Map<String, Integer> unused = buffer.unusedByReason();
         Set<String> blocked = new TreeSet<>();
         buffer.blocked(version).forEach(tp -> blocked.add(tp.toString()));
+        List<String> hangingNow = hanging.get();
+        String why = hangingNow.isEmpty() ? reason(contributing, silent, unused, seen.isEmpty())
+                : "hanging transactions hold back every read_committed reader of " + hangingNow
+                        + " until they are aborted (trpo broker does it by itself)";
         String line = String.format("batch stalled run=%s version=%d waited=%.0fs samples=%d of %d"
                         + " contributing=%s silent_since_seen=%s dead_lettered_by_trainer=%s"
                         + " partitions_waiting_for_a_later_version=%s:"
                         + " %s; the stream processors' dead letters (duplicate, out-of-order, invalid) are on %s",
                 runId, version, (now - lastProgress) / 1e9, buffer.takenSteps(), batchSteps, contributing, silent,
-                unused, blocked, reason(contributing, silent, unused, seen.isEmpty()), dlqTopic);
+                unused, blocked, why, dlqTopic);
         LOG.warn(line);
         metrics.stall();
         for (Consumer<String> l : listeners) {

@@ -36,6 +36,7 @@ import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.AdamState;
 import dev.trpo.schemas.AvroSerde;
 import dev.trpo.schemas.DlqHeaders;
+import dev.trpo.schemas.HangingTransactions;
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.RecordDecodingException;
 import dev.trpo.schemas.Segment;
@@ -157,7 +158,32 @@ public final class TrainerService implements AutoCloseable {
         this.registry = registry;
         this.stalls = new StallReporter(settings.runId(), topics.dlq().name(),
                 TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS), System::nanoTime, metrics);
+        this.stalls.hangingTransactions(this::hangingTransactions);
         this.thread = new Thread(this::run, "trpo-trainer-" + settings.runId());
+    }
+
+    /**
+     * The hanging transactions on the transitions and segments topics, described; none when they cannot be looked
+     * at (describing producers needs Read on both topics, which a trainer limited to its own topics lacks: then once a
+     * DEBUG line).
+     */
+    private List<String> hangingTransactions() {
+        long now = System.currentTimeMillis();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafkaProps)) {
+            List<org.apache.kafka.common.TopicPartition> parts = new java.util.ArrayList<>();
+            for (String topic : List.of(topics.transitions().name(), topics.segments().name())) {
+                admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                        .forEach(p -> parts.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
+            }
+            return new HangingTransactions(admin, java.time.Duration.ofSeconds(STALL_TIMEOUT_SECONDS)).find(parts, now)
+                    .stream().map(o -> o.describe(now)).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOG.debug("hanging transactions not looked at: {}", e.toString());
+            return List.of();
+        }
     }
 
     /**

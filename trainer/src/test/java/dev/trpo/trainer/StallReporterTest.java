@@ -59,4 +59,17 @@ class StallReporterTest {
         assertNull(stalls.check(2, buffer, 32), "a published version starts the wait again");
         assertEquals(0.0, registry.get(TrainerMetrics.BATCH_WAIT).gauge().value() - 18.0, 1e-9);
     }
+
+    @Test
+    void aHangingTransactionOnTheInputsIsNamedAsTheReason() {
+        AtomicLong clock = new AtomicLong();
+        StallReporter stalls = new StallReporter("t", "trpo.t.dlq", TimeUnit.SECONDS.toNanos(30), clock::get,
+                new TrainerMetrics(new SimpleMeterRegistry(), "t", "Bandit-v0"));
+        stalls.seen("actor-0");
+        stalls.hangingTransactions(() -> List.of("trpo.t.transitions-0 from offset 22059 (...)"));
+        clock.set(TimeUnit.SECONDS.toNanos(31));
+        String line = stalls.check(1, new SegmentBuffer(), 32);
+        assertTrue(line.contains("hanging transactions hold back every read_committed reader of"
+                + " [trpo.t.transitions-0 from offset 22059 (...)]"), line);
+    }
 }

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.trpo.kafka.embedded.EmbeddedKafka;
-import dev.trpo.kafka.embedded.HangingTransactions;
+import dev.trpo.schemas.HangingTransactions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,4 +1,4 @@
-package dev.trpo.kafka.embedded;
+package dev.trpo.schemas;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * complete, the partitions never got its markers, and the run stood still for good. Aborting is the way out Kafka
  * offers (the admin API writes abort markers, not commit markers): the transaction's records become invisible, and
  * its producer, which believes them committed, must notice that its commit is not there and write them again (the
- * connector does: it compares its checkpoints with the committed ones).
+ * connector does: it compares its checkpoints with the committed ones). {@code trpo broker} sweeps its own; the
+ * trainer names the ones on its inputs when a batch stalls.
  *
  * <p>A transaction is only taken for hanging when the coordinator knows no ongoing transaction of its producer that
  * includes the partition (a slow live one is the coordinator's business: it aborts it after its timeout), and its
@@ -43,6 +44,13 @@ public final class HangingTransactions {
     /** An open transaction on one partition, as the partition sees it. */
     public record Open(TopicPartition partition, long producerId, int producerEpoch, int coordinatorEpoch,
                        long startOffset, long lastWriteMs) {
+        /** One line: where it is and the operator's command that clears it. */
+        public String describe(long nowMs) {
+            return String.format(java.util.Locale.ROOT, "%s from offset %d (producer %d epoch %d, idle %d s; clear it"
+                    + " with kafka-transactions.sh abort --topic %s --partition %d --start-offset %d)", partition, startOffset,
+                    producerId, producerEpoch, (nowMs - lastWriteMs) / 1000, partition.topic(), partition.partition(),
+                    startOffset);
+        }
     }
 
     private final Admin admin;
@@ -65,8 +73,14 @@ public final class HangingTransactions {
         for (TopicDescription d : admin.describeTopics(topics).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS).values()) {
             d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition())));
         }
+        return find(partitions, nowMs);
+    }
+
+    /** The hanging transactions on {@code partitions}, now (describing them needs Read on their topics). */
+    public List<Open> find(java.util.Collection<TopicPartition> partitions, long nowMs)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
         List<Open> open = new ArrayList<>();
-        admin.describeProducers(partitions).all().get(TIMEOUT_S, TimeUnit.SECONDS).forEach((tp, desc) -> {
+        admin.describeProducers(List.copyOf(partitions)).all().get(TIMEOUT_S, TimeUnit.SECONDS).forEach((tp, desc) -> {
             for (ProducerState p : desc.activeProducers()) {
                 if (p.currentTransactionStartOffset().isPresent() && nowMs - p.lastTimestamp() >= minAge.toMillis()) {
                     open.add(new Open(tp, p.producerId(), p.producerEpoch(), p.coordinatorEpoch().orElse(-1),

@@ -1,4 +1,4 @@
-package dev.trpo.kafka.embedded;
+package dev.trpo.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +24,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import dev.trpo.kafka.embedded.EmbeddedKafka;
 
 /**
  * {@link HangingTransactions} on the data folder of a real broker left with a hanging transaction: bench/chaos.sh
@@ -61,6 +63,10 @@ class HangingTransactionsTest {
                 Set<TopicPartition> found = hanging.find(inAnHour).stream().map(HangingTransactions.Open::partition)
                         .collect(Collectors.toSet());
                 assertEquals(Set.of(TRANSITIONS, CHECKPOINTS), found, "the chaos run's, not the live one");
+                List<HangingTransactions.Open> onTransitions = hanging.find(List.of(TRANSITIONS), inAnHour);
+                assertEquals(1, onTransitions.size(), "the trainer's look at its inputs");
+                assertTrue(onTransitions.get(0).describe(inAnHour).contains("kafka-transactions.sh abort --topic"
+                        + " trpo.chaos-s1.transitions --partition 0 --start-offset 22059"), onTransitions.get(0).describe(inAnHour));
                 assertEquals(List.of(), new HangingTransactions(admin, Duration.ofDays(3650)).find(System.currentTimeMillis()),
                         "none is older than ten years");
 
