@@ -140,10 +140,13 @@ public final class Main implements Runnable {
         Throwable c = t;
         int depth = 0;
         while (c != null && depth++ < 4) {
-            if (sb.length() > 0) {
-                sb.append(": ");
+            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+            if (!sb.toString().contains(m)) { // a wrapper that repeats its cause's message says it once
+                if (sb.length() > 0) {
+                    sb.append(": ");
+                }
+                sb.append(m);
             }
-            sb.append(c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage());
             if (c.getCause() == c) {
                 break;
             }
