@@ -390,6 +390,14 @@ public final class ConnectorRuntime implements AutoCloseable {
             }
         });
         if (!missing.isEmpty() && running) {
+            String open = openTransactionOfMine();
+            if (open != null) {
+                // committed, and its markers not yet written (the broker back from a crash), or hanging: reading it
+                // later, or after its abort, decides; taking the steps again now could commit them twice
+                LOG.info("last commit not readable yet run={} actors={}: {} (a hanging one is aborted by trpo broker,"
+                        + " or by an operator: see docs/operations.md)", config.runId(), missing, open);
+                return;
+            }
             ActorCheckpoint any = expected.get(missing.get(0));
             ActorCheckpoint seen = committed.get(missing.get(0));
             LOG.warn("last commit not visible run={} actors={} committed_version={} steps_in_version={} read_back={}:"
@@ -398,6 +406,36 @@ public final class ConnectorRuntime implements AutoCloseable {
                     any.getPolicyVersion(), any.getStepsInVersion(),
                     seen == null ? "none" : "version " + seen.getPolicyVersion() + " step " + seen.getStepsInVersion(), version);
             throw new CommitNotVisible();
+        }
+    }
+
+    /**
+     * Where this connector's producer still has a transaction open on the checkpoints topic ("partition from offset
+     * N"), or null when it has none; "unknown" when it cannot be told (then nothing is taken again).
+     */
+    private String openTransactionOfMine() {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafkaProps)) {
+            String id = transactionalId(config);
+            var described = admin.describeTransactions(List.of(id)).all().get(10, TimeUnit.SECONDS).get(id);
+            String topic = topics.checkpoints().name();
+            List<org.apache.kafka.common.TopicPartition> parts = new ArrayList<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                    .forEach(p -> parts.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
+            for (var e : admin.describeProducers(parts).all().get(10, TimeUnit.SECONDS).entrySet()) {
+                for (var producer : e.getValue().activeProducers()) {
+                    if (producer.producerId() == described.producerId()
+                            && producer.currentTransactionStartOffset().isPresent()) {
+                        return "a transaction of this connector is still open on " + e.getKey() + " from offset "
+                                + producer.currentTransactionStartOffset().getAsLong();
+                    }
+                }
+            }
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown (interrupted)";
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            return "unknown (" + e.getMessage() + ")";
         }
     }
 
