@@ -8,6 +8,7 @@ import dev.trpo.app.env.EnvCommand;
 import dev.trpo.app.eval.EvalCommand;
 import dev.trpo.app.eval.ExportCommand;
 import dev.trpo.app.kafka.BrokerCommand;
+import dev.trpo.app.keys.KeysCommand;
 import dev.trpo.app.kafka.TopicsCommand;
 import dev.trpo.app.train.ReportCommand;
 import dev.trpo.app.train.TrainCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.HelpCommand;
             ReportCommand.class,
             DebugCommand.class,
             dev.trpo.app.chaos.ChaosCommand.class,
+            KeysCommand.class,
         })
 public final class Main implements Runnable {
     /** Exit code of a user error (bad flag, bad file, bad config). */

@@ -1,11 +1,16 @@
 package dev.trpo.schemas;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+
+import dev.trpo.schemas.signing.SnapshotSigner;
 
 /**
  * Every topic of one run, with its key and value serdes, so no topic name or serde is written twice.
@@ -96,6 +101,23 @@ public final class Topics {
     /** Actors' checkpoints, written with their transitions; a restarted connector reads them to resume. */
     public TopicSpec<String, ActorCheckpoint> checkpoints() {
         return checkpoints;
+    }
+
+    /**
+     * The two records that publish one snapshot: {@code value} (an encoded {@link PolicySnapshot}) keyed by the run
+     * id on the policies and the policy-history topic, both signed by {@code signer} when it is not null.
+     */
+    public List<ProducerRecord<byte[], byte[]>> snapshotRecords(byte[] value, SnapshotSigner signer) {
+        byte[] key = runId.getBytes(StandardCharsets.UTF_8);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(2);
+        for (TopicSpec<String, PolicySnapshot> topic : List.of(policies, policyHistory)) {
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic.name(), key, value);
+            if (signer != null) {
+                signer.addHeaders(value, record.headers());
+            }
+            records.add(record);
+        }
+        return records;
     }
 
     /** Every topic of the run, in creation order. */

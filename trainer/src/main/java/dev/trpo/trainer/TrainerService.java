@@ -41,6 +41,7 @@ import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.RecordDecodingException;
 import dev.trpo.schemas.Segment;
 import dev.trpo.schemas.Topics;
+import dev.trpo.schemas.signing.SnapshotVerifier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
@@ -59,6 +60,11 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
  * topics, dead-letters the invalid records the batch skipped, and commits the batch's offsets
  * ({@code sendOffsetsToTransaction}). A trainer killed at any instant restarts from the last committed version, and
  * the samples after it are read again: none is trained twice or lost.
+ *
+ * <p><b>Signing.</b> With a {@link TrainerSettings#signer() signer}, both records of every snapshot carry its Ed25519
+ * signature over their value bytes ({@link dev.trpo.schemas.signing.SignatureHeaders}), sent in the same transaction,
+ * and the trainer restores only from a snapshot its own key signed: one written by anyone else is skipped with a
+ * warning, never trained on and signed over.
  *
  * <p><b>Failure.</b> A fenced trainer logs "another trainer took over run X" and stops with {@link Status#FENCED};
  * any other error aborts the open transaction and stops with {@link Status#FAILED} (restart it: it resumes).
@@ -492,11 +498,8 @@ public final class TrainerService implements AutoCloseable {
     private PolicySnapshot publish(KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer,
                                    TrainingState next, SegmentBuffer.Collected batch) {
         PolicySnapshot snapshot = SnapshotCodec.encode(settings.runId(), next, System.currentTimeMillis());
-        byte[] key = settings.runId().getBytes(StandardCharsets.UTF_8);
-        byte[] value = snapshotSerde.encode(snapshot);
         producer.beginTransaction();
-        producer.send(new ProducerRecord<>(topics.policies().name(), key, value));
-        producer.send(new ProducerRecord<>(topics.policyHistory().name(), key, value));
+        sendSnapshot(producer, snapshot);
         for (SegmentBuffer.Entry e : batch.invalid()) {
             ProducerRecord<byte[], byte[]> dlq = new ProducerRecord<>(topics.dlq().name(), null, e.invalidBytes());
             header(dlq, DlqHeaders.REASON, e.invalidReason());
@@ -512,6 +515,16 @@ public final class TrainerService implements AutoCloseable {
         faults.at(Stage.BEFORE_COMMIT, next.version() - 1);
         producer.commitTransaction();
         return snapshot;
+    }
+
+    /**
+     * Sends {@code snapshot} to the policies and history topics in the open transaction, both records signed when
+     * the trainer has a signing key (over the same value bytes, so either record verifies).
+     */
+    private void sendSnapshot(KafkaProducer<byte[], byte[]> producer, PolicySnapshot snapshot) {
+        for (ProducerRecord<byte[], byte[]> r : topics.snapshotRecords(snapshotSerde.encode(snapshot), settings.signer())) {
+            producer.send(r);
+        }
     }
 
     private static void header(ProducerRecord<byte[], byte[]> r, String name, String value) {
@@ -549,11 +562,8 @@ public final class TrainerService implements AutoCloseable {
                 settings.seed(), snapshotHyperParameters(), TrainingState.Counters.ZERO, rewards,
                 new java.util.TreeMap<>(), Learner.keptScales(hp, rewards, 0, Map.of()));
         PolicySnapshot snapshot = SnapshotCodec.encode(settings.runId(), v0, System.currentTimeMillis());
-        byte[] key = settings.runId().getBytes(StandardCharsets.UTF_8);
-        byte[] value = snapshotSerde.encode(snapshot);
         producer.beginTransaction();
-        producer.send(new ProducerRecord<>(topics.policies().name(), key, value));
-        producer.send(new ProducerRecord<>(topics.policyHistory().name(), key, value));
+        sendSnapshot(producer, snapshot);
         producer.commitTransaction();
         LOG.info("published run={} env={} version=0 seed={} actor_params={} critic_params={}", settings.runId(),
                 env.envId(), settings.seed(), ac.actorParameters().length, ac.criticParameters().length);
@@ -572,6 +582,9 @@ public final class TrainerService implements AutoCloseable {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_POLICY_BYTES);
         PolicySnapshot newest = null;
+        // with a signing key, only what this key signed is restored: the next version is signed over its parent
+        SnapshotVerifier own = settings.signer() == null ? SnapshotVerifier.NONE : settings.signer().ownVerifier();
+        long refused = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
             List<TopicPartition> tps = partitionsOf(c, topics.policies().name());
             c.assign(tps);
@@ -583,12 +596,26 @@ public final class TrainerService implements AutoCloseable {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(settings.pollTimeout())) {
                     PolicySnapshot s = snapshotSerde.decode(r.value());
+                    SnapshotVerifier.Refusal why = s == null ? null : own.refusal(r.value(), r.headers());
+                    if (why != null) {
+                        refused++;
+                        LOG.warn("policy refused run={} version={} offset={} reason={}: not restored from (the trainer"
+                                + " restores only from snapshots signed with its key {})", settings.runId(),
+                                s.getVersion(), r.offset(), why.reason(), settings.signer().keyId());
+                        continue;
+                    }
                     if (s != null && settings.runId().equals(s.getRunId())
                             && (newest == null || s.getVersion() > newest.getVersion())) {
                         newest = s;
                     }
                 }
             }
+        }
+        if (newest == null && refused > 0) {
+            throw new IllegalArgumentException("run " + settings.runId() + " has " + refused + " snapshot(s) on "
+                    + topics.policies().name() + " and none signed with the trainer's key " + settings.signer().keyId()
+                    + ": a trainer with --signing-key restores only from its own snapshots; train it on without"
+                    + " --signing-key, or start a new --run-id");
         }
         return newest;
     }

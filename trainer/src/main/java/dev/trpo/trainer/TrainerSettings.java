@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 import dev.trpo.schemas.Topics;
+import dev.trpo.schemas.signing.SnapshotSigner;
 
 /**
  * Everything one trainer needs besides its Kafka client properties and metrics registry.
@@ -15,9 +16,11 @@ import dev.trpo.schemas.Topics;
  *                        a resumed run keeps the seed stored in its snapshot
  * @param maxVersions     stop after publishing this version (a positive number), or 0 to run until closed
  * @param pollTimeout     how long one poll of the segments topic waits, &gt; 0 (default 200 ms)
+ * @param signer          signs every snapshot published, and restores only from snapshots it signed; null publishes
+ *                        them unsigned (the default)
  */
 public record TrainerSettings(String runId, EnvSpec env, Hyperparameters hyperparameters, long seed, long maxVersions,
-                              Duration pollTimeout) {
+                              Duration pollTimeout, SnapshotSigner signer) {
     /** Validates every field. */
     public TrainerSettings {
         Topics.forRun(runId);
@@ -31,6 +34,12 @@ public record TrainerSettings(String runId, EnvSpec env, Hyperparameters hyperpa
         }
     }
 
+    /** Settings whose snapshots are not signed. */
+    public TrainerSettings(String runId, EnvSpec env, Hyperparameters hyperparameters, long seed, long maxVersions,
+                           Duration pollTimeout) {
+        this(runId, env, hyperparameters, seed, maxVersions, pollTimeout, null);
+    }
+
     /** Settings that run until closed and poll every 200 ms. */
     public static TrainerSettings of(String runId, EnvSpec env, Hyperparameters hyperparameters, long seed) {
         return new TrainerSettings(runId, env, hyperparameters, seed, 0, Duration.ofMillis(200));
@@ -38,7 +47,12 @@ public record TrainerSettings(String runId, EnvSpec env, Hyperparameters hyperpa
 
     /** A copy that stops after publishing {@code version}. */
     public TrainerSettings withMaxVersions(long version) {
-        return new TrainerSettings(runId, env, hyperparameters, seed, version, pollTimeout);
+        return new TrainerSettings(runId, env, hyperparameters, seed, version, pollTimeout, signer);
+    }
+
+    /** A copy that signs its snapshots with {@code key} (null: unsigned). */
+    public TrainerSettings withSigner(SnapshotSigner key) {
+        return new TrainerSettings(runId, env, hyperparameters, seed, maxVersions, pollTimeout, key);
     }
 
     /** The consumer group id and the transactional id: {@code trpo.<run-id>.trainer}. */

@@ -1,2 +1,5 @@
-/** Options shared by the subcommands (Kafka connection, metrics port) and the user-error type. */
+/**
+ * Options shared by the subcommands (Kafka connection, metrics port, the policy signing key and the public key
+ * snapshots are verified with) and the user-error type.
+ */
 package dev.trpo.app.cli;

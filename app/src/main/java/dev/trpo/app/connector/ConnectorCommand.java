@@ -2,11 +2,13 @@ package dev.trpo.app.connector;
 
 import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.cli.MetricsOptions;
+import dev.trpo.app.cli.PolicyKeyOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.http.Observability;
 import dev.trpo.connectors.runtime.ConnectorConfig;
 import dev.trpo.connectors.runtime.ConnectorMode;
 import dev.trpo.connectors.runtime.ConnectorRuntime;
+import dev.trpo.schemas.signing.SnapshotVerifier;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +84,9 @@ public final class ConnectorCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    @Mixin
+    PolicyKeyOptions policyKey;
+
     @Override
     public Integer call() throws Exception {
         ConnectorMode connectorMode = switch (mode == null ? "" : mode.strip().toLowerCase(Locale.ROOT)) {
@@ -91,8 +96,10 @@ public final class ConnectorCommand implements Callable<Integer> {
         };
         ConnectorConfig config = new ConnectorConfig(runId, envId, actors, seed, stepsPerVersion, connectorMode,
                 actorIdPrefix, maxSteps, asyncMaxStepsPerVersion, commitIntervalMs, firstActor);
+        SnapshotVerifier verifier = policyKey.verifier();
         try (Observability observability = Observability.start(metrics.metricsPort());
-             ConnectorRuntime runtime = new ConnectorRuntime(config, kafka.reachableClientProperties(), observability.registry())) {
+             ConnectorRuntime runtime = new ConnectorRuntime(config, kafka.reachableClientProperties(),
+                     observability.registry(), verifier)) {
             Thread hook = new Thread(runtime::close, "trpo-connector-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             observability.setReady(runtime::isRunning);

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.trpo.app.cli.KafkaOptions;
+import dev.trpo.app.cli.PolicyKeyOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.connectors.env.Environments;
 import dev.trpo.connectors.env.ProcessEnvironment;
@@ -48,6 +49,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    PolicyKeyOptions policyKey;
+
     @Option(names = "--episodes", defaultValue = "20", description = "Episodes to play (default ${DEFAULT-VALUE}).")
     int episodes;
 
@@ -80,8 +84,12 @@ public final class EvalCommand implements Callable<Integer> {
         if (version != null && runId == null) {
             throw new UsageException("--policy-version needs --run-id: a file holds one version");
         }
+        if (policy != null && policyKey.verifier().active()) {
+            throw new UsageException("--policy-public-key checks a snapshot read with --run-id: a file carries no"
+                    + " signature");
+        }
         PolicySnapshot snapshot = policy != null ? read(policy)
-                : PolicyHistory.read(kafka.reachableClientProperties(), runId, version, timeout);
+                : PolicyHistory.read(kafka.reachableClientProperties(), runId, version, timeout, policyKey.verifier());
         if (save != null) {
             try {
                 Files.write(save, AvroSerde.of(PolicySnapshot.class).encode(snapshot));

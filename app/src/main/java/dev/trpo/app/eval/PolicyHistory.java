@@ -16,6 +16,7 @@ import dev.trpo.app.cli.UsageException;
 import dev.trpo.schemas.AvroSerde;
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Topics;
+import dev.trpo.schemas.signing.SnapshotVerifier;
 
 /** Reads a run's committed policy versions back from {@code trpo.<run-id>.policy-history}. */
 final class PolicyHistory {
@@ -25,10 +26,12 @@ final class PolicyHistory {
     /**
      * The committed snapshot of {@code version} (null: the newest) of run {@code runId}.
      *
+     * @param verifier which snapshot may be returned ({@link SnapshotVerifier#NONE}: any)
      * @throws UsageException when the run has no history topic, no committed version, or not that version (naming
-     *                        the versions it has)
+     *                        the versions it has), or when {@code verifier} refuses the one asked for
      */
-    static PolicySnapshot read(Map<String, Object> kafkaProps, String runId, Long version, Duration timeout) {
+    static PolicySnapshot read(Map<String, Object> kafkaProps, String runId, Long version, Duration timeout,
+                               SnapshotVerifier verifier) {
         Map<String, Object> props = new HashMap<>(kafkaProps);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -38,7 +41,7 @@ final class PolicyHistory {
         // only the wanted (or newest) snapshot is kept: a long run's history holds thousands of them
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
-        byte[] kept = null;
+        ConsumerRecord<byte[], byte[]> kept = null;
         long keptVersion = Long.MIN_VALUE;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -60,7 +63,7 @@ final class PolicyHistory {
                     first = Math.min(first, v);
                     last = Math.max(last, v);
                     if (version == null ? v >= keptVersion : v == version) {
-                        kept = r.value();
+                        kept = r;
                         keptVersion = v;
                     }
                 }
@@ -73,7 +76,13 @@ final class PolicyHistory {
             throw new UsageException("run " + runId + " has no version " + version + "; it has versions " + first
                     + " to " + last);
         }
-        return serde.decode(kept);
+        SnapshotVerifier.Refusal why = verifier.refusal(kept.value(), kept.headers());
+        if (why != null) {
+            throw new UsageException("policy refused run=" + runId + " version=" + keptVersion + " offset="
+                    + kept.offset() + " reason=" + why.reason() + ": its signature does not pass --policy-public-key"
+                    + (version == null ? " (--policy-version V reads another)" : ""));
+        }
+        return serde.decode(kept.value());
     }
 
     private static boolean reached(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {

@@ -33,6 +33,8 @@ import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.eval.EvalCommand;
 import dev.trpo.app.eval.PeriodicEvaluation;
 import dev.trpo.app.cli.MetricsOptions;
+import dev.trpo.app.cli.PolicyKeyOptions;
+import dev.trpo.app.cli.SigningKeyOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.http.Observability;
 import dev.trpo.app.kafka.KafkaAdmin;
@@ -51,6 +53,8 @@ import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Snapshots;
 import dev.trpo.schemas.TopicProvisioner;
 import dev.trpo.schemas.Topics;
+import dev.trpo.schemas.signing.SnapshotSigner;
+import dev.trpo.schemas.signing.SnapshotVerifier;
 import dev.trpo.streams.StreamsMeters;
 import dev.trpo.streams.validation.DlqReason;
 import dev.trpo.streams.StreamsService;
@@ -171,6 +175,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    @Mixin
+    SigningKeyOptions signing;
+
+    @Mixin
+    PolicyKeyOptions policyKey;
+
     @Override
     public Integer call() throws Exception {
         // Ctrl-C or SIGTERM (a container stopped): the run stops at its current version and writes its folder (policy,
@@ -230,6 +240,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Runs the training and writes the run folder (the command, and the tests, call this). */
     public TrainResult run() throws Exception {
+        SnapshotSigner signer = signing.signer();
+        SnapshotVerifier verifier = policyKey.verifier();
+        if (verifier.active() && (signer == null ? verifier.requireSigned()
+                : !verifier.keyIds().contains(signer.keyId()))) {
+            // in one process the actors would refuse every version the trainer publishes, and the run would stall
+            throw new UsageException("--policy-public-key does not verify what this run's trainer publishes: "
+                    + (signer == null ? "with --require-signed-policies it needs --signing-key"
+                    : "--signing-key is key " + signer.keyId() + ", the public key file holds " + verifier.keyIds()));
+        }
         PolicySnapshot resumed = resume == null ? null : EvalCommand.read(resume);
         if (resumed != null) {
             if (envId == null && ProcessEnvironment.isProcessId(resumed.getEnvId())) {
@@ -328,13 +347,14 @@ public final class TrainCommand implements Callable<Integer> {
             if (resumed != null) {
                 // the trainer restores the newest snapshot of its run from the policies topic, as a restarted trainer
                 // of a deployed run does
-                publishSnapshot(clientProps, topics, PolicySnapshot.newBuilder(resumed).setRunId(id).build());
+                publishSnapshot(clientProps, topics, PolicySnapshot.newBuilder(resumed).setRunId(id).build(), signer);
                 LOG.info("resuming from {} version={} total_steps={}", resume, resumed.getVersion(),
                         resumed.getCounters().getTotalSteps());
             }
             MeterRegistry registry = obs.registry();
             TrainerService trainer = new TrainerService(
-                    TrainerSettings.of(id, spec, hp, seed).withMaxVersions(lastVersion), clientProps, registry);
+                    TrainerSettings.of(id, spec, hp, seed).withMaxVersions(lastVersion).withSigner(signer), clientProps,
+                    registry);
             // The listener runs on the trainer thread right after the update's gauges are set, so the statistics
             // read here belong to this version (read later, they might already be the next update's).
             ConcurrentLinkedQueue<Published> published = new ConcurrentLinkedQueue<>();
@@ -364,7 +384,7 @@ public final class TrainCommand implements Callable<Integer> {
                     trainerMode == TrainerMode.SYNC ? versions * stepsPerVersion : 0,
                     // ... but no further ahead under one version than the trainer may still use its samples
                     (long) stepsPerVersion * (hp.maxPolicyLag() + 1)),
-                    connectorProps, registry);
+                    connectorProps, registry, verifier);
             obs.setReady(() -> streams.isRunning() && !trainer.status().terminal());
 
             List<CurvePoint> curve = new ArrayList<>();
@@ -629,17 +649,21 @@ public final class TrainCommand implements Callable<Integer> {
     private record Published(PolicySnapshot snapshot, double kl, double entropy, double explainedVariance) {
     }
 
-    /** Writes {@code snapshot} to the run's policies and policy-history topics (what the trainer restores from). */
-    private static void publishSnapshot(Map<String, Object> clientProps, Topics topics, PolicySnapshot snapshot) {
+    /**
+     * Writes {@code snapshot} to the run's policies and policy-history topics (what the trainer restores from), signed
+     * when {@code signer} is not null, as the trainer signs what it publishes.
+     */
+    private static void publishSnapshot(Map<String, Object> clientProps, Topics topics, PolicySnapshot snapshot,
+                                        SnapshotSigner signer) {
         Map<String, Object> props = new HashMap<>(clientProps);
         props.put("max.request.size", Topics.MAX_POLICY_BYTES);
         props.put("acks", "all");
-        byte[] key = snapshot.getRunId().getBytes(StandardCharsets.UTF_8);
         byte[] value = AvroSerde.of(PolicySnapshot.class).encode(snapshot);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topics.policies().name(), key, value)).get();
-            producer.send(new ProducerRecord<>(topics.policyHistory().name(), key, value)).get();
+            for (ProducerRecord<byte[], byte[]> r : topics.snapshotRecords(value, signer)) {
+                producer.send(r).get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing the snapshot to resume from", e);

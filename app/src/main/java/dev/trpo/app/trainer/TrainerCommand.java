@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 
 import dev.trpo.app.cli.KafkaOptions;
 import dev.trpo.app.cli.MetricsOptions;
+import dev.trpo.app.cli.SigningKeyOptions;
 import dev.trpo.app.cli.UsageException;
 import dev.trpo.app.eval.PeriodicEvaluation;
 import dev.trpo.app.http.Observability;
@@ -179,13 +180,20 @@ public final class TrainerCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    @Mixin
+    SigningKeyOptions signing;
+
     @Override
     public Integer call() throws Exception {
         EnvSpec env = envSpec(envId);
         Map<String, String> overrides = new LinkedHashMap<>(readConfig(config));
         overrides.putAll(flags());
         Hyperparameters hp = Hyperparameters.forEnv(env.envId(), overrides);
-        TrainerSettings settings = new TrainerSettings(runId, env, hp, seed, maxVersions, Duration.ofMillis(200));
+        TrainerSettings settings = new TrainerSettings(runId, env, hp, seed, maxVersions, Duration.ofMillis(200),
+                signing.signer());
+        if (settings.signer() != null) {
+            LOG.info("signing policy snapshots run={} key_id={}", runId, settings.signer().keyId());
+        }
         if (evalEvery < 0 || evalEpisodes < 1) {
             throw new UsageException("--eval-every must be >= 0 (0 = off) and --eval-episodes >= 1, got " + evalEvery
                     + " and " + evalEpisodes);

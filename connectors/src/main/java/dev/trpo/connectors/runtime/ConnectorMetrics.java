@@ -23,6 +23,14 @@ public final class ConnectorMetrics {
     public static final String POLICY_VERSION = "trpo.connector.policy.version";
     /** Counter: policy records that could not be used, tagged {@code reason} (decode, mismatch). */
     public static final String POLICY_REJECTED = "trpo.connector.policy.rejected";
+    /**
+     * Counter: policy records refused because their signature did not pass the connector's public key
+     * ({@code --policy-public-key}), tagged {@code reason} = unsigned (with {@code --require-signed-policies}),
+     * bad-signature (tampered or forged) or unknown-key (signed with a key not configured). The actors go on with the
+     * last good version. Unlike {@link #POLICY_REJECTED} (records that cannot be used), a refusal means someone with
+     * write access to the topic wrote a snapshot the trainer did not sign.
+     */
+    public static final String POLICIES_REFUSED = "trpo.connector.policies.refused";
     /** Timer: time actors spent waiting for a policy version (sync mode, and for version 0). */
     public static final String POLICY_WAIT = "trpo.connector.policy.wait";
     /** Counter: transactions that failed (the broker away); their steps are taken again from the checkpoints. */

@@ -11,6 +11,7 @@ import dev.trpo.policy.Workspace;
 import dev.trpo.schemas.ActorCheckpoint;
 import dev.trpo.schemas.Topics;
 import dev.trpo.schemas.Transition;
+import dev.trpo.schemas.signing.SnapshotVerifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -123,6 +124,16 @@ public final class ConnectorRuntime implements AutoCloseable {
      * @param registry   where the connector's meters ({@link ConnectorMetrics}) are registered
      */
     public ConnectorRuntime(ConnectorConfig config, Map<String, Object> kafkaProps, MeterRegistry registry) {
+        this(config, kafkaProps, registry, SnapshotVerifier.NONE);
+    }
+
+    /**
+     * A connector whose actors act only with snapshots {@code verifier} accepts.
+     *
+     * @param verifier checks each policy record's signature ({@link SnapshotVerifier#NONE}: none is checked)
+     */
+    public ConnectorRuntime(ConnectorConfig config, Map<String, Object> kafkaProps, MeterRegistry registry,
+                            SnapshotVerifier verifier) {
         this.config = Objects.requireNonNull(config, "config");
         this.kafkaProps = Map.copyOf(Objects.requireNonNull(kafkaProps, "kafkaProps"));
         Objects.requireNonNull(registry, "registry");
@@ -161,7 +172,7 @@ public final class ConnectorRuntime implements AutoCloseable {
                 .baseUnit("seconds").register(registry);
         Gauge.builder(ConnectorMetrics.POLICY_VERSION, actingVersion, AtomicLong::doubleValue).tags(tags)
                 .description("the policy version the actors act with").register(registry);
-        this.subscriber = new PolicySubscriber(topics.policies(), envs[0], this.kafkaProps, registry, tags);
+        this.subscriber = new PolicySubscriber(topics.policies(), envs[0], this.kafkaProps, registry, tags, verifier);
         this.thread = new Thread(this::runLoop, "trpo-connector-" + config.runId());
     }
 

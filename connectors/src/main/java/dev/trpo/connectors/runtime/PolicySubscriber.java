@@ -5,14 +5,18 @@ import dev.trpo.policy.ActorCritic;
 import dev.trpo.schemas.PolicySnapshot;
 import dev.trpo.schemas.Snapshots;
 import dev.trpo.schemas.TopicSpec;
+import dev.trpo.schemas.signing.SnapshotVerifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows a run's policies topic on its own thread (read_committed, no consumer group) and holds the newest
  * version it has read, rebuilt as an {@link ActorCritic}. A record that does not decode or does not fit the
- * environment is logged, counted and skipped; it never stops the subscriber.
+ * environment is logged, counted and skipped; it never stops the subscriber. With a {@link SnapshotVerifier}, a record
+ * whose signature it refuses is logged on one WARN line (run, version, offset, reason), counted in
+ * {@link ConnectorMetrics#POLICIES_REFUSED} and skipped: the actors go on with the last good version.
  */
 public final class PolicySubscriber implements AutoCloseable {
 
@@ -41,6 +47,9 @@ public final class PolicySubscriber implements AutoCloseable {
     private final Map<String, Object> consumerProps;
     private final Counter rejectedDecode;
     private final Counter rejectedMismatch;
+    private final SnapshotVerifier verifier;
+    private final Map<SnapshotVerifier.Refusal, Counter> refused = new EnumMap<>(SnapshotVerifier.Refusal.class);
+    private final String runId;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -53,10 +62,14 @@ public final class PolicySubscriber implements AutoCloseable {
      * @param kafkaProps  client properties (bootstrap.servers, security ...), passed through
      * @param registry    where the rejection counters go
      * @param tags        the connector's tags (run, env)
+     * @param verifier    which snapshots may be acted with ({@link SnapshotVerifier#NONE}: all)
      */
     public PolicySubscriber(TopicSpec<String, PolicySnapshot> topic, Environment env, Map<String, Object> kafkaProps,
-                            MeterRegistry registry, Tags tags) {
+                            MeterRegistry registry, Tags tags, SnapshotVerifier verifier) {
         this.topic = topic;
+        this.verifier = Objects.requireNonNull(verifier, "verifier");
+        this.runId = tags.stream().filter(t -> t.getKey().equals("run")).map(Tag::getValue).findFirst()
+                .orElse(topic.name());
         this.envId = env.id();
         this.observationSize = env.observationSize();
         Map<String, Object> props = new HashMap<>(kafkaProps);
@@ -71,12 +84,20 @@ public final class PolicySubscriber implements AutoCloseable {
                 .description("policy records that could not be used").register(registry);
         this.rejectedMismatch = Counter.builder(ConnectorMetrics.POLICY_REJECTED).tags(tags).tag("reason", "mismatch")
                 .description("policy records that could not be used").register(registry);
+        for (SnapshotVerifier.Refusal r : SnapshotVerifier.Refusal.values()) {
+            refused.put(r, Counter.builder(ConnectorMetrics.POLICIES_REFUSED).tags(tags).tag("reason", r.reason())
+                    .description("policy records refused by their signature").register(registry));
+        }
         this.thread = new Thread(this::run, "trpo-policy-subscriber");
         this.thread.setDaemon(true);
     }
 
     /** Starts following the topic. */
     public void start() {
+        if (verifier.active()) {
+            LOG.info("policy signatures checked run={} keys={} require_signed={}", runId,
+                    String.join(",", verifier.keyIds()), verifier.requireSigned());
+        }
         thread.start();
     }
 
@@ -174,6 +195,16 @@ public final class PolicySubscriber implements AutoCloseable {
             rejectedDecode.increment();
             LOG.warn("policy record skipped topic={} partition={} offset={} reason=decode error={}", r.topic(),
                     r.partition(), r.offset(), e.getMessage());
+            return;
+        }
+        // verified before the version is compared, so every forged record is counted, whatever version it claims
+        SnapshotVerifier.Refusal why = verifier.refusal(r.value(), r.headers());
+        if (why != null) {
+            refused.get(why).increment();
+            ActingPolicy good = latest();
+            LOG.warn("policy refused run={} version={} offset={} reason={}: {}", runId, snapshot.getVersion(),
+                    r.offset(), why.reason(), good == null ? "the actors wait for a good version"
+                            : "the actors go on with version " + good.version());
             return;
         }
         synchronized (this) {

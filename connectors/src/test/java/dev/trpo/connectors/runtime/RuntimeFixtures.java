@@ -23,6 +23,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Broker-side helpers shared by the runtime tests and the throughput bench. */
 final class RuntimeFixtures {
@@ -49,11 +51,27 @@ final class RuntimeFixtures {
         publishPolicy(bootstrap, topics, envId, policy, RewardNormalizer.disabled(), version);
     }
 
-    static void publishPolicy(String bootstrap, Topics topics, String envId, ActorCritic policy,
-                              RewardNormalizer rewards, long version) {
-        PolicySnapshot snapshot = Snapshots.toSnapshot(policy, new Snapshots.Meta(topics.runId(), version,
+    /** Version {@code version} of {@code policy} as the trainer would publish it for the run. */
+    static PolicySnapshot snapshot(Topics topics, String envId, ActorCritic policy, RewardNormalizer rewards,
+                                   long version) {
+        return Snapshots.toSnapshot(policy, new Snapshots.Meta(topics.runId(), version,
                 version == 0 ? null : version - 1, envId, null, 0L, Map.of(), null, System.currentTimeMillis()),
                 rewards, Map.of());
+    }
+
+    /** Writes {@code value} with {@code headers} to the run's policies topic, as anyone with write access can. */
+    static void publishPolicyRecord(String bootstrap, Topics topics, byte[] value, Headers headers) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(topics.policies().name(), null,
+                    topics.runId().getBytes(java.nio.charset.StandardCharsets.UTF_8), value, headers));
+            p.flush();
+        }
+    }
+
+    static void publishPolicy(String bootstrap, Topics topics, String envId, ActorCritic policy,
+                              RewardNormalizer rewards, long version) {
+        PolicySnapshot snapshot = snapshot(topics, envId, policy, rewards, version);
         try (KafkaProducer<String, PolicySnapshot> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 topics.policies().keySerde().serializer(), topics.policies().valueSerde().serializer())) {
             p.send(new ProducerRecord<>(topics.policies().name(), topics.runId(), snapshot));
