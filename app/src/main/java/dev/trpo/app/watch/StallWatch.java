@@ -46,7 +46,7 @@ final class StallWatch {
      *
      * @param newest      the newest version read, or null before one was
      * @param createdAtMs when the trainer published it (its snapshot's createdAtMs)
-     * @param offsets     the topics' committed ends now
+     * @param offsets     the topics' committed ends now, or null when they cannot be read
      * @param nowMs       the wall clock
      * @return the line to print, when the run has been still for long enough and no line was printed recently
      */
@@ -70,6 +70,11 @@ final class StallWatch {
             if (d.timestampMs() >= createdAtMs) {
                 letters.merge(d.reason(), 1, Integer::sum);
             }
+        }
+        if (offsets == null || atVersion == null) {
+            return Optional.of(String.format(Locale.ROOT, "stalled? no new version for %,d s after v%d; %,d dead letters"
+                    + " since; this user may not read the transitions and segments topics' ends to say more",
+                    (nowMs - createdAtMs) / 1000, newest, letters.values().stream().mapToInt(Integer::intValue).sum()));
         }
         return Optional.of(line(newest, (nowMs - createdAtMs) / 1000, offsets.transitions() - atVersion.transitions(),
                 offsets.segments() - atVersion.segments(), letters));

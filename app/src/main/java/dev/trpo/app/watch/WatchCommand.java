@@ -146,7 +146,7 @@ public final class WatchCommand implements Callable<Integer> {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
-            for (String topic : List.of(history, episodes, dlq)) {
+            for (String topic : List.of(history, episodes)) {
                 List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
                 if (infos == null || infos.isEmpty()) {
                     throw new UsageException("run " + runId + " has no topic " + topic + ": check --run-id and the cluster"
@@ -154,12 +154,17 @@ public final class WatchCommand implements Callable<Integer> {
                 }
                 infos.forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
             }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
+            // the dead letters and the other topics' ends only add to the stalled? line: a user who may read
+            // policy-history and episodes alone still follows the run
+            List<TopicPartition> letters = new ArrayList<>(partitionsOrNone(consumer, dlq));
             List<TopicPartition> flowing = new ArrayList<>();
             for (String topic : List.of(topics.transitions().name(), topics.segments().name())) {
-                consumer.partitionsFor(topic, timeout).forEach(p -> flowing.add(new TopicPartition(topic, p.partition())));
+                flowing.addAll(partitionsOrNone(consumer, topic));
             }
+            List<TopicPartition> assigned = new ArrayList<>(parts);
+            assigned.addAll(letters);
+            consumer.assign(assigned);
+            consumer.seekToBeginning(assigned);
             StallWatch stall = new StallWatch(stallAfter);
             long nextCheck = 0;
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -168,7 +173,16 @@ public final class WatchCommand implements Callable<Integer> {
             long printed = Long.MIN_VALUE;
             boolean atEnd = false;
             while (!interrupted) {
-                absorb(consumer.poll(Duration.ofMillis(200)), run, topics, stall);
+                try {
+                    absorb(consumer.poll(Duration.ofMillis(200)), run, topics, stall);
+                } catch (org.apache.kafka.common.errors.TopicAuthorizationException e) {
+                    if (letters.isEmpty() || !e.unauthorizedTopics().contains(dlq)) {
+                        throw e;
+                    }
+                    letters.clear(); // no Read on the dead letters: follow without them
+                    consumer.assign(parts);
+                    continue;
+                }
                 if (!atEnd) {
                     atEnd = end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
                     if (!atEnd && once && System.nanoTime() > deadline) {
@@ -216,12 +230,34 @@ public final class WatchCommand implements Callable<Integer> {
         return run;
     }
 
-    /** The committed ends of the transitions and the segments topics (read_committed: their last stable offsets). */
+    /** The partitions of {@code topic}, or none when this user may not describe it. */
+    private List<TopicPartition> partitionsOrNone(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+            return infos == null ? List.of() : infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        } catch (org.apache.kafka.common.errors.AuthorizationException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * The committed ends of the transitions and the segments topics (read_committed: their last stable offsets), or
+     * null when they cannot be read.
+     */
     private static StallWatch.Offsets flowingOffsets(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> flowing,
                                                      Topics topics) {
+        if (flowing.isEmpty()) {
+            return null;
+        }
+        Map<TopicPartition, Long> ends;
+        try {
+            ends = consumer.endOffsets(flowing);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            return null;
+        }
         long transitions = 0;
         long segments = 0;
-        for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(flowing).entrySet()) {
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
             if (e.getKey().topic().equals(topics.transitions().name())) {
                 transitions += e.getValue();
             } else {
