@@ -69,25 +69,42 @@ public final class HangingTransactions {
     /** The hanging transactions of every topic, now. */
     public List<Open> find(long nowMs) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
         Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(false)).names().get(TIMEOUT_S, TimeUnit.SECONDS);
+        return find(partitions(admin, topics), nowMs);
+    }
+
+    /** Every partition of {@code topics}. */
+    public static List<TopicPartition> partitions(Admin admin, java.util.Collection<String> topics)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
         List<TopicPartition> partitions = new ArrayList<>();
         for (TopicDescription d : admin.describeTopics(topics).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS).values()) {
             d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition())));
         }
-        return find(partitions, nowMs);
+        return partitions;
     }
 
-    /** The hanging transactions on {@code partitions}, now (describing them needs Read on their topics). */
-    public List<Open> find(java.util.Collection<TopicPartition> partitions, long nowMs)
+    /**
+     * Every transaction open on {@code partitions}, as the partitions see them (live or hanging; describing them
+     * needs Read on their topics).
+     */
+    public List<Open> open(java.util.Collection<TopicPartition> partitions)
             throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
         List<Open> open = new ArrayList<>();
         admin.describeProducers(List.copyOf(partitions)).all().get(TIMEOUT_S, TimeUnit.SECONDS).forEach((tp, desc) -> {
             for (ProducerState p : desc.activeProducers()) {
-                if (p.currentTransactionStartOffset().isPresent() && nowMs - p.lastTimestamp() >= minAge.toMillis()) {
+                if (p.currentTransactionStartOffset().isPresent()) {
                     open.add(new Open(tp, p.producerId(), p.producerEpoch(), p.coordinatorEpoch().orElse(-1),
                             p.currentTransactionStartOffset().getAsLong(), p.lastTimestamp()));
                 }
             }
         });
+        return open;
+    }
+
+    /** The hanging transactions on {@code partitions}, now (describing them needs Read on their topics). */
+    public List<Open> find(java.util.Collection<TopicPartition> partitions, long nowMs)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        List<Open> open = new ArrayList<>(open(partitions));
+        open.removeIf(o -> nowMs - o.lastWriteMs() < minAge.toMillis());
         if (open.isEmpty()) {
             return List.of();
         }

@@ -176,11 +176,7 @@ public final class TrainerService implements AutoCloseable {
     private List<String> hangingTransactions() {
         long now = System.currentTimeMillis();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafkaProps)) {
-            List<org.apache.kafka.common.TopicPartition> parts = new java.util.ArrayList<>();
-            for (String topic : List.of(topics.transitions().name(), topics.segments().name())) {
-                admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
-                        .forEach(p -> parts.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
-            }
+            var parts = HangingTransactions.partitions(admin, List.of(topics.transitions().name(), topics.segments().name()));
             return new HangingTransactions(admin, java.time.Duration.ofSeconds(STALL_TIMEOUT_SECONDS)).find(parts, now)
                     .stream().map(o -> o.describe(now)).toList();
         } catch (InterruptedException e) {

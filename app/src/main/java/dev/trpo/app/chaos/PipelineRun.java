@@ -198,9 +198,7 @@ final class PipelineRun implements AutoCloseable {
                 atKill, down);
         Thread.sleep((long) (down * 1000));
         // restarted in the order the pipeline first started: the broker, then trainer, streams, connectors
-        List<ChildProcess> order = new ArrayList<>(List.of(broker));
-        order.addAll(startOrder());
-        for (ChildProcess v : order) {
+        for (ChildProcess v : withBroker()) {
             if (victims.contains(v)) {
                 if (v == broker) {
                     startBroker();
@@ -230,9 +228,7 @@ final class PipelineRun implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            List<ChildProcess> all = new ArrayList<>(List.of(broker));
-            all.addAll(components());
-            for (ChildProcess c : all) {
+            for (ChildProcess c : withBroker()) {
                 Optional<Integer> exit = c.exitedOnItsOwn();
                 if (exit.isEmpty() || c == trainer && trainerFinished) {
                     continue;
@@ -335,6 +331,13 @@ final class PipelineRun implements AutoCloseable {
         for (ChildProcess c : startOrder()) {
             c.start();
         }
+    }
+
+    /** The broker, then {@link #startOrder()}: every process, in the order they start. */
+    private List<ChildProcess> withBroker() {
+        List<ChildProcess> all = new ArrayList<>(List.of(broker));
+        all.addAll(startOrder());
+        return all;
     }
 
     /** Trainer, stream processors and connectors: the order they start in. */

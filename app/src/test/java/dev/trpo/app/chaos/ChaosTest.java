@@ -4,18 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,11 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * for byte. On failure the run folder (logs of every process start) is kept and named in the message.
  */
 class ChaosTest {
-    /** Checks every harness run makes, by name; a check missing from the report fails too. */
-    private static final List<String> CHECKS = List.of("baseline completed", "baseline no-unplanned-exits", "baseline policies",
-            "baseline transitions", "baseline segments", "baseline dead-letters", "completed", "kills", "no-unplanned-exits",
-            "policies", "transitions", "segments", "dead-letters", "final-policy", "transitions-identical");
-
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
@@ -42,22 +29,11 @@ class ChaosTest {
         ChaosSettings settings = new ChaosSettings("chaos-test", "CartPole-v1", 1, 2, 128, 3 * plan.total() + 2,
                 1, plan, dir.resolve("chaos"), Duration.ofSeconds(120), Duration.ofMinutes(8),
                 1, 1, ChaosSettings.MAX_DOWN_TIME);
-        Path progress = dir.resolve("progress.log");
+        ChaosRun run = ChaosRun.of(settings, dir);
 
-        ChaosReport report;
-        try (PrintStream out = new PrintStream(Files.newOutputStream(progress), true, StandardCharsets.UTF_8)) {
-            report = ChaosCommand.evaluate(settings, true, null, out);
-            report.print(out);
-        }
-
-        Map<String, TopicAudit.Check> checks = report.checks().stream()
-                .collect(Collectors.toMap(TopicAudit.Check::name, Function.identity()));
-        String where = " (run folder " + dir + ", table in " + progress + ")";
-        Executable[] each = CHECKS.stream().<Executable>map(name -> () -> {
-            TopicAudit.Check c = checks.get(name);
-            assertTrue(c != null && c.passed(), () -> name + ": " + (c == null ? "not made" : c.detail()) + where);
-        }).toArray(Executable[]::new);
-        assertAll(each);
+        run.assertEveryCheckPassed();
+        ChaosReport report = run.report();
+        String where = run.where();
         assertAll(
                 () -> assertEquals(plan.total(), report.outcome().kills().size(), "every planned kill was made" + where),
                 () -> assertEquals(0, report.audit().lost(), "no step lost" + where),

@@ -4,14 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -33,22 +27,12 @@ class ScaleOutTest {
         KillPlan plan = KillPlan.parse("streams-lost:1,connector:1");
         ChaosSettings settings = new ChaosSettings("scale-out", "CartPole-v1", 3, 4, 64, 8, 4, plan, dir.resolve("spread"),
                 Duration.ofSeconds(120), Duration.ofMinutes(6), 2, 2, ChaosSettings.MAX_DOWN_TIME);
-        Path progress = dir.resolve("progress.log");
+        ChaosRun run = ChaosRun.of(settings, dir);
 
-        ChaosReport report;
-        try (PrintStream out = new PrintStream(Files.newOutputStream(progress), true, StandardCharsets.UTF_8)) {
-            report = ChaosCommand.evaluate(settings, true, null, out);
-            report.print(out);
-        }
-
-        Map<String, TopicAudit.Check> checks = report.checks().stream()
-                .collect(Collectors.toMap(TopicAudit.Check::name, Function.identity()));
-        String where = " (run folder " + dir + ", table in " + progress + ")";
-        assertAll(checks.values().stream().<org.junit.jupiter.api.function.Executable>map(c ->
-                () -> assertTrue(c.passed(), c.name() + ": " + c.detail() + where)));
+        run.assertEveryCheckPassed();
+        ChaosReport report = run.report();
+        String where = run.where();
         assertAll(
-                () -> assertTrue(checks.containsKey("final-policy") && checks.containsKey("segments")
-                        && checks.containsKey("transitions"), "the audit ran" + checks.keySet()),
                 () -> assertEquals(2, report.outcome().kills().size(), "both kills made" + where),
                 () -> assertEquals(8L * 4 * 64, report.audit().samples(), "every version trained on all 4 actors' steps" + where),
                 () -> assertEquals(Boolean.TRUE, report.policyIdentical(), "the one-process run's final policy" + where));

@@ -9,6 +9,7 @@ import dev.trpo.policy.ActorCritic;
 import dev.trpo.policy.RewardNormalizer;
 import dev.trpo.policy.Workspace;
 import dev.trpo.schemas.ActorCheckpoint;
+import dev.trpo.schemas.HangingTransactions;
 import dev.trpo.schemas.Topics;
 import dev.trpo.schemas.Transition;
 import dev.trpo.schemas.signing.SnapshotVerifier;
@@ -284,7 +285,9 @@ public final class ConnectorRuntime implements AutoCloseable {
                     closeProducer(Duration.ZERO);
                     Thread.sleep(RETRY_BACKOFF_MS);
                 } catch (KafkaException e) {
-                    if (isFencing(e) || hasCause(e, InvalidProducerEpochException.class) && fencedOnAbort()) {
+                    // not InvalidProducerEpochException alone, which a timed-out transaction also gets: see fencedOnAbort
+                    if (hasCause(e, ProducerFencedException.class)
+                            || hasCause(e, InvalidProducerEpochException.class) && fencedOnAbort()) {
                         throw new IllegalStateException("another connector with actor-id-prefix "
                                 + config.actorIdPrefix() + " took over run " + config.runId() + ": this one stops", e);
                     }
@@ -428,17 +431,11 @@ public final class ConnectorRuntime implements AutoCloseable {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafkaProps)) {
             String id = transactionalId(config);
             var described = admin.describeTransactions(List.of(id)).all().get(10, TimeUnit.SECONDS).get(id);
-            String topic = topics.checkpoints().name();
-            List<org.apache.kafka.common.TopicPartition> parts = new ArrayList<>();
-            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
-                    .forEach(p -> parts.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
-            for (var e : admin.describeProducers(parts).all().get(10, TimeUnit.SECONDS).entrySet()) {
-                for (var producer : e.getValue().activeProducers()) {
-                    if (producer.producerId() == described.producerId()
-                            && producer.currentTransactionStartOffset().isPresent()) {
-                        return "a transaction of this connector is still open on " + e.getKey() + " from offset "
-                                + producer.currentTransactionStartOffset().getAsLong();
-                    }
+            var parts = HangingTransactions.partitions(admin, List.of(topics.checkpoints().name()));
+            for (HangingTransactions.Open o : new HangingTransactions(admin, Duration.ZERO).open(parts)) {
+                if (o.producerId() == described.producerId()) {
+                    return "a transaction of this connector is still open on " + o.partition() + " from offset "
+                            + o.startOffset();
                 }
             }
             return null;
@@ -488,15 +485,6 @@ public final class ConnectorRuntime implements AutoCloseable {
         return false;
     }
 
-    private static boolean isFencing(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            // not InvalidProducerEpochException, which a timed-out transaction also gets: see fencedOnAbort
-            if (t instanceof ProducerFencedException) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** The actors' loop and everything it touches per step, allocated once. */
     private final class Actors {
