@@ -47,7 +47,8 @@ class ConnectorKillTest {
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     static final int ACTORS = 4;
-    static final int STEPS = 4_000;
+    /** Long enough that a version spans many commits: with 4,000 a fast connector sometimes committed a whole version at once, and no kill could land in it. */
+    static final int STEPS = 16_000;
     static final int VERSIONS = 3;
     static final int KILLS = 4;
 
@@ -150,7 +151,7 @@ class ConnectorKillTest {
                 "-Xmx512m", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
                 "dev.trpo.app.Main", "connector",
                 "--run-id", runId, "--env", "CartPole-v1", "--actors", String.valueOf(ACTORS), "--seed", "3",
-                "--steps-per-version", String.valueOf(STEPS), "--commit-interval-ms", "50", "--metrics-port", "0",
+                "--steps-per-version", String.valueOf(STEPS), "--commit-interval-ms", "10", "--metrics-port", "0",
                 "--bootstrap-servers", KAFKA.bootstrapServers())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve(runId + "-" + n + ".log").toFile()).start();
     }
